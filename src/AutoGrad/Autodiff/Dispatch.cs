@@ -1,0 +1,62 @@
+using AutoGrad.Ops;
+
+namespace AutoGrad.Autodiff;
+
+/// <summary>
+/// Applies a primitive to tensors that may be traced at any number of levels: strip the highest level,
+/// apply to the primals (recursively, so lower levels record too), then let that level's trace lift the
+/// result. With no trace involved this is just the backend call.
+/// </summary>
+internal static class Dispatch
+{
+    public static Tensor Apply(Primitive primitive, params Tensor[] inputs)
+    {
+        Trace? top = null;
+        foreach (var input in inputs)
+        {
+            var trace = input.Trace;
+            if (trace is null)
+            {
+                continue;
+            }
+
+            if (!trace.IsActive)
+            {
+                throw new InvalidOperationException(
+                    $"{primitive.Name}: a tensor traced by {trace.Transform} (level {trace.Level}) was used after that transform returned. " +
+                    "Return values from the function instead of storing them outside it (or use Detach()).");
+            }
+
+            if (top is null || trace.Level > top.Level)
+            {
+                top = trace;
+            }
+        }
+
+        if (top is null)
+        {
+            return primitive.Forward(inputs);
+        }
+
+        if (TraceStack.NoGradActive || !primitive.Differentiable)
+        {
+            // Nothing is recorded: compute on the concrete values.
+            var concrete = new Tensor[inputs.Length];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                concrete[i] = inputs[i].Concrete;
+            }
+
+            return primitive.Forward(concrete);
+        }
+
+        var primals = new Tensor[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            primals[i] = inputs[i].Trace == top ? inputs[i].Primal! : inputs[i];
+        }
+
+        var output = Apply(primitive, primals);
+        return top.Process(primitive, inputs, primals, output);
+    }
+}

@@ -1,0 +1,107 @@
+using AutoGrad.Ops;
+
+namespace AutoGrad.Autodiff;
+
+/// <summary>
+/// Reverse mode: a tape of primitive applications in execution order. Backward walks it once from the
+/// output down, calling each primitive's VJP rule and adding cotangents of values used several times.
+/// </summary>
+internal sealed class ReverseTrace(string transform, int level) : Trace(transform, level)
+{
+    private readonly List<TapeNode> _nodes = [];
+
+    /// <summary>Registers <paramref name="value"/> as an input to differentiate with respect to.</summary>
+    public Tensor NewVariable(Tensor value)
+    {
+        _nodes.Add(new TapeNode(null, [], value, []));
+        return new Tensor(this, value, _nodes.Count - 1, null);
+    }
+
+    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output)
+    {
+        var parents = new int[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            parents[i] = inputs[i].Trace == this ? inputs[i].NodeId : -1;
+        }
+
+        _nodes.Add(new TapeNode(primitive, primals, output, parents));
+        return new Tensor(this, output, _nodes.Count - 1, null);
+    }
+
+    /// <summary>
+    /// Propagates <paramref name="seed"/> (the cotangent of <paramref name="output"/>) back through the tape
+    /// and returns the cotangent of each variable in <paramref name="variables"/>: zeros of the variable's
+    /// shape where the output does not depend on it.
+    /// </summary>
+    public Tensor[] Backward(Tensor output, Tensor seed, Tensor[] variables)
+    {
+        var grads = new Tensor[variables.Length];
+        Tensor?[] cotangents;
+        if (output.Trace == this)
+        {
+            cotangents = new Tensor?[output.NodeId + 1];
+            cotangents[output.NodeId] = seed;
+            for (int id = output.NodeId; id >= 0; id--)
+            {
+                var g = cotangents[id];
+                var node = _nodes[id];
+                if (g is null || node.Primitive is null)
+                {
+                    continue;
+                }
+
+                var needed = new bool[node.Parents.Length];
+                bool any = false;
+                for (int i = 0; i < needed.Length; i++)
+                {
+                    needed[i] = node.Parents[i] >= 0;
+                    any |= needed[i];
+                }
+
+                if (!any)
+                {
+                    continue;
+                }
+
+                var inputCotangents = node.Primitive.Vjp(g, node.Primals, node.Output, needed);
+                for (int i = 0; i < needed.Length; i++)
+                {
+                    var c = inputCotangents[i];
+                    if (!needed[i] || c is null)
+                    {
+                        continue;
+                    }
+
+                    var parent = node.Parents[i];
+                    var primal = _nodes[parent].Output;
+                    if (c.Shape != primal.Shape || c.DType != primal.DType)
+                    {
+                        throw new InvalidOperationException(
+                            $"AutoGrad internal error: the VJP of {node.Primitive.Name} returned a {c.DType.Name()}{c.Shape} cotangent for a {primal.DType.Name()}{primal.Shape} input.");
+                    }
+
+                    cotangents[parent] = cotangents[parent] is { } acc ? acc + c : c;
+                }
+
+                cotangents[id] = null; // release as we go
+            }
+        }
+        else
+        {
+            cotangents = [];
+        }
+
+        for (int v = 0; v < variables.Length; v++)
+        {
+            var variable = variables[v];
+            var primal = variable.Primal!;
+            Tensor? g = variable.Trace == this && variable.NodeId < cotangents.Length ? cotangents[variable.NodeId] : null;
+            grads[v] = g ?? Tensor.ZerosLike(primal);
+        }
+
+        return grads;
+    }
+
+    private sealed record TapeNode(Primitive? Primitive, Tensor[] Primals, Tensor Output, int[] Parents);
+}

@@ -1,0 +1,33 @@
+using AutoGrad.Ops;
+
+namespace AutoGrad.Autodiff;
+
+/// <summary>
+/// One level of differentiation. Every transform call opens a trace one level above the innermost
+/// active one; an op whose inputs belong to several traces is handled by the highest level, which
+/// treats lower-level tensors as constants. This tagging is what keeps nested derivatives from mixing
+/// (no perturbation confusion).
+/// </summary>
+internal abstract class Trace
+{
+    protected Trace(string transform, int level)
+    {
+        Transform = transform;
+        Level = level;
+    }
+
+    /// <summary>The user-facing name of the transform that opened this trace, for messages.</summary>
+    public string Transform { get; }
+
+    /// <summary>Nesting depth, 1 for the outermost transform.</summary>
+    public int Level { get; }
+
+    /// <summary>False once the transform that opened the trace has returned.</summary>
+    public bool IsActive { get; set; } = true;
+
+    /// <summary>
+    /// Lifts the result of <paramref name="primitive"/> to this level: <paramref name="primals"/> are the
+    /// inputs with this level stripped and <paramref name="output"/> the primitive applied to them.
+    /// </summary>
+    public abstract Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output);
+}

@@ -1,0 +1,222 @@
+using System.Runtime.CompilerServices;
+using AutoGrad.Autodiff;
+
+namespace AutoGrad;
+
+/// <summary>
+/// Function transforms in the style of JAX: each takes a function and returns a new function that
+/// computes derivatives. They nest freely (<c>Grad(Grad(f))</c>); every call opens its own trace level,
+/// so derivatives taken at different levels never mix.
+/// </summary>
+/// <example>
+/// <code>
+/// using static AutoGrad.Transforms;
+/// var f = (Tensor x) => (x * x).Sum();
+/// Tensor g = Grad(f)(Tensor.FromArray(new[] { 1.0, 2.0 }));   // [2, 4]
+/// </code>
+/// </example>
+public static class Transforms
+{
+    /// <summary>∇f: the gradient of a scalar-valued function of one tensor (JAX <c>grad</c>).</summary>
+    public static Func<Tensor, Tensor> Grad(Func<Tensor, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return x => Reverse.ValueAndGrad("Grad", site, xs => f(xs[0]), [x], [0]).Grads[0];
+    }
+
+    /// <summary>The value and gradient of a scalar-valued function of one tensor (JAX <c>value_and_grad</c>).</summary>
+    public static Func<Tensor, (Tensor Value, Tensor Grad)> ValueAndGrad(Func<Tensor, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return x =>
+        {
+            var (value, grads) = Reverse.ValueAndGrad("ValueAndGrad", site, xs => f(xs[0]), [x], [0]);
+            return (value, grads[0]);
+        };
+    }
+
+    /// <summary>The gradients with respect to both arguments of a scalar-valued function of two tensors.</summary>
+    public static Func<Tensor, Tensor, (Tensor, Tensor)> Grad(Func<Tensor, Tensor, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return (a, b) =>
+        {
+            var grads = Reverse.ValueAndGrad("Grad", site, xs => f(xs[0], xs[1]), [a, b], [0, 1]).Grads;
+            return (grads[0], grads[1]);
+        };
+    }
+
+    /// <summary>The gradient with respect to argument <paramref name="argnum"/> (0 or 1) of a scalar-valued function of two tensors.</summary>
+    public static Func<Tensor, Tensor, Tensor> Grad(Func<Tensor, Tensor, Tensor> f, int argnum, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return (a, b) => Reverse.ValueAndGrad("Grad", site, xs => f(xs[0], xs[1]), [a, b], [argnum]).Grads[0];
+    }
+
+    /// <summary>
+    /// The gradients of a scalar-valued function of several tensors with respect to the arguments listed
+    /// in <paramref name="argnums"/> (all of them when none are given), in that order (JAX's argnums).
+    /// </summary>
+    public static Func<Tensor[], Tensor[]> Grad(Func<Tensor[], Tensor> f, int[]? argnums = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return xs => Reverse.ValueAndGrad("Grad", site, f, xs, argnums).Grads;
+    }
+
+    /// <summary>The value and the gradients with respect to <paramref name="argnums"/> (all when none are given).</summary>
+    public static Func<Tensor[], (Tensor Value, Tensor[] Grads)> ValueAndGrad(Func<Tensor[], Tensor> f, int[]? argnums = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return xs => Reverse.ValueAndGrad("ValueAndGrad", site, f, xs, argnums);
+    }
+
+    /// <summary>The gradient of a scalar-valued function of a parameter tree, as a tree of the same structure.</summary>
+    public static Func<TensorTree, TensorTree> Grad(Func<TensorTree, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return tree => Reverse.TreeValueAndGrad("Grad", site, f, tree).Grad;
+    }
+
+    /// <summary>The value and the gradient tree of a scalar-valued function of a parameter tree.</summary>
+    public static Func<TensorTree, (Tensor Value, TensorTree Grad)> ValueAndGrad(Func<TensorTree, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return tree => Reverse.TreeValueAndGrad("ValueAndGrad", site, f, tree);
+    }
+
+    /// <summary>
+    /// JAX's <c>grad(f, has_aux=True)</c>: <paramref name="f"/> returns the scalar to differentiate and an
+    /// auxiliary value (metrics, predictions) that is passed through. Tensors in the aux value (a tensor,
+    /// a tree or an array of tensors) come back as plain values of this level.
+    /// </summary>
+    public static Func<TensorTree, (TensorTree Grad, TAux Aux)> GradWithAux<TAux>(Func<TensorTree, (Tensor Loss, TAux Aux)> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return tree =>
+        {
+            var (_, grad, aux) = Reverse.TreeValueAndGradWithAux("GradWithAux", site, f, tree);
+            return (grad, aux);
+        };
+    }
+
+    /// <summary>The value, gradient tree and auxiliary output of a function returning (loss, aux).</summary>
+    public static Func<TensorTree, (Tensor Value, TensorTree Grad, TAux Aux)> ValueAndGradWithAux<TAux>(Func<TensorTree, (Tensor Loss, TAux Aux)> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return tree => Reverse.TreeValueAndGradWithAux("ValueAndGradWithAux", site, f, tree);
+    }
+
+    /// <summary>Has-aux gradient of a function of one tensor.</summary>
+    public static Func<Tensor, (Tensor Grad, TAux Aux)> GradWithAux<TAux>(Func<Tensor, (Tensor Loss, TAux Aux)> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return x =>
+        {
+            TAux aux = default!;
+            var (_, grads) = Reverse.ValueAndGrad("GradWithAux", site, xs =>
+            {
+                var (loss, a) = f(xs[0]);
+                aux = a;
+                return loss;
+            }, [x], [0], onExit: trace => aux = Reverse.LowerAux(aux, trace));
+            return (grads[0], aux);
+        };
+    }
+
+    /// <summary>
+    /// The value of <paramref name="f"/> at <paramref name="x"/> and its pullback v ↦ vᵀ·∂f/∂x (JAX <c>vjp</c>).
+    /// The pullback can be called many times, with cotangents of the output's shape and dtype.
+    /// </summary>
+    public static (Tensor Value, Func<Tensor, Tensor> Pullback) Vjp(Func<Tensor, Tensor> f, Tensor x, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var (value, pullback) = Reverse.Vjp(new CallSite(file, line), xs => f(xs[0]), [x]);
+        return (value, v => pullback(v)[0]);
+    }
+
+    /// <summary>The value and pullback of a function of several tensors; the pullback returns one cotangent per input.</summary>
+    public static (Tensor Value, Func<Tensor, Tensor[]> Pullback) Vjp(Func<Tensor[], Tensor> f, Tensor[] xs, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Reverse.Vjp(new CallSite(file, line), f, xs);
+    }
+
+    /// <summary>The value and pullback of a function of a parameter tree; the pullback returns a tree.</summary>
+    public static (Tensor Value, Func<Tensor, TensorTree> Pullback) Vjp(Func<TensorTree, Tensor> f, TensorTree tree, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(tree);
+        var leaves = tree.Leaves().Select(l => l.Value).ToArray();
+        var (value, pullback) = Reverse.Vjp(new CallSite(file, line), xs => f(tree.WithLeaves(xs)), leaves);
+        return (value, v => tree.WithLeaves(pullback(v)));
+    }
+
+    /// <summary>
+    /// Forward mode (JAX <c>jvp</c>): the value of <paramref name="f"/> at <paramref name="x"/> and the
+    /// directional derivative ∂f/∂x·<paramref name="tangent"/>, pushed through the primitives' JVP rules
+    /// in one forward pass.
+    /// </summary>
+    public static (Tensor Value, Tensor Tangent) Jvp(Func<Tensor, Tensor> f, Tensor x, Tensor tangent, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Forward.Jvp(new CallSite(file, line), xs => f(xs[0]), [x], [tangent]);
+    }
+
+    /// <summary>Forward mode for a function of several tensors, one tangent per input.</summary>
+    public static (Tensor Value, Tensor Tangent) Jvp(Func<Tensor[], Tensor> f, Tensor[] xs, Tensor[] tangents, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Forward.Jvp(new CallSite(file, line), f, xs, tangents);
+    }
+
+    /// <summary>Forward mode for a function of a parameter tree, with a tangent tree of the same structure.</summary>
+    public static (Tensor Value, Tensor Tangent) Jvp(Func<TensorTree, Tensor> f, TensorTree tree, TensorTree tangents, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(tangents);
+        tree.RequireSameStructure(tangents, "Jvp");
+        var xs = tree.Leaves().Select(l => l.Value).ToArray();
+        var ts = tangents.Leaves().Select(l => l.Value).ToArray();
+        return Forward.Jvp(new CallSite(file, line), leaves => f(tree.WithLeaves(leaves)), xs, ts);
+    }
+
+    /// <summary>
+    /// A scope in which nothing is differentiated: ops on traced tensors compute plain values, as under
+    /// PyTorch's <c>torch.no_grad()</c>. Use with <c>using</c>.
+    /// </summary>
+    public static NoGradScope NoGrad()
+    {
+        TraceStack.EnterNoGrad();
+        return new NoGradScope(true);
+    }
+}
+
+/// <summary>The scope returned by <see cref="Transforms.NoGrad"/>; disposing it ends the scope.</summary>
+public struct NoGradScope : IDisposable
+{
+    private bool _active;
+
+    internal NoGradScope(bool active) => _active = active;
+
+    /// <summary>Ends the no-grad scope.</summary>
+    public void Dispose()
+    {
+        if (_active)
+        {
+            _active = false;
+            TraceStack.ExitNoGrad();
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace AutoGrad.Backends.Cpu;
+
+/// <summary>Elementwise kernels: unary maps, broadcast binary ops and where.</summary>
+internal sealed partial class CpuBackend
+{
+    public void Unary(UnaryKernel kernel, double p0, double p1, TensorStorage x, TensorStorage y)
+    {
+        switch (x)
+        {
+            case CpuStorage<float> f: UnaryImpl(kernel, p0, p1, f.Data, Data<float>(y)); break;
+            case CpuStorage<double> d: UnaryImpl(kernel, p0, p1, d.Data, Data<double>(y)); break;
+            default: throw new NotSupportedException($"unary kernel {kernel} on {x.DType.Name()}");
+        }
+    }
+
+    private static void UnaryImpl<T>(UnaryKernel kernel, double p0, double p1, T[] x, T[] y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> xs = x;
+        Span<T> ys = y;
+        switch (kernel)
+        {
+            case UnaryKernel.Neg: TensorPrimitives.Negate(xs, ys); return;
+            case UnaryKernel.Exp: TensorPrimitives.Exp(xs, ys); return;
+            case UnaryKernel.Log: TensorPrimitives.Log(xs, ys); return;
+            case UnaryKernel.Sqrt: TensorPrimitives.Sqrt(xs, ys); return;
+            case UnaryKernel.Abs: TensorPrimitives.Abs(xs, ys); return;
+            case UnaryKernel.Tanh: TensorPrimitives.Tanh(xs, ys); return;
+            case UnaryKernel.Sin: TensorPrimitives.Sin(xs, ys); return;
+            case UnaryKernel.Cos: TensorPrimitives.Cos(xs, ys); return;
+            case UnaryKernel.Relu:
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    T v = xs[i];
+                    ys[i] = v > T.Zero || T.IsNaN(v) ? v : T.Zero;
+                }
+
+                return;
+            default:
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    ys[i] = T.CreateTruncating(ScalarMath.Unary(kernel, double.CreateTruncating(xs[i]), p0, p1));
+                }
+
+                return;
+        }
+    }
+
+    public void Binary(BinaryKernel kernel, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f: BinaryImpl(kernel, f.Data, aStrides, Data<float>(b), bStrides, Data<float>(y), shape); break;
+            case CpuStorage<double> d: BinaryImpl(kernel, d.Data, aStrides, Data<double>(b), bStrides, Data<double>(y), shape); break;
+            default: throw new NotSupportedException($"binary kernel {kernel} on {a.DType.Name()}");
+        }
+    }
+
+    private static void BinaryImpl<T>(BinaryKernel kernel, T[] a, int[] aStrides, T[] b, int[] bStrides, T[] y, int[] shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var outStrides = Shape.Wrap(shape).Strides();
+        var (dims, strides) = StrideMath.Coalesce(shape, aStrides, bStrides, outStrides);
+        int[] sa = strides[0], sb = strides[1];
+        int rank = dims.Length;
+        if (rank == 0)
+        {
+            y[0] = Apply(kernel, a[0], b[0]);
+            return;
+        }
+
+        int total = y.Length;
+        if (total == 0)
+        {
+            return;
+        }
+
+        int inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
+        int rows = total / inner;
+        var index = new int[rank];
+        int aOff = 0, bOff = 0;
+        for (int r = 0, yOff = 0; r < rows; r++, yOff += inner)
+        {
+            BinaryRun(kernel, a, aOff, ia, b, bOff, ib, y.AsSpan(yOff, inner));
+            for (int ax = rank - 2; ax >= 0; ax--)
+            {
+                aOff += sa[ax];
+                bOff += sb[ax];
+                if (++index[ax] < dims[ax])
+                {
+                    break;
+                }
+
+                aOff -= sa[ax] * dims[ax];
+                bOff -= sb[ax] * dims[ax];
+                index[ax] = 0;
+            }
+        }
+    }
+
+    /// <summary>One contiguous output run; operands are contiguous (stride 1), broadcast (stride 0) or strided.</summary>
+    private static void BinaryRun<T>(BinaryKernel kernel, T[] a, int aOff, int ia, T[] b, int bOff, int ib, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length;
+        if (ia == 1 && ib == 1)
+        {
+            var av = a.AsSpan(aOff, n);
+            var bv = b.AsSpan(bOff, n);
+            switch (kernel)
+            {
+                case BinaryKernel.Add: TensorPrimitives.Add(av, bv, y); return;
+                case BinaryKernel.Sub: TensorPrimitives.Subtract(av, bv, y); return;
+                case BinaryKernel.Mul: TensorPrimitives.Multiply(av, bv, y); return;
+                case BinaryKernel.Div: TensorPrimitives.Divide(av, bv, y); return;
+            }
+        }
+        else if (ia == 1 && ib == 0)
+        {
+            var av = a.AsSpan(aOff, n);
+            T s = b[bOff];
+            switch (kernel)
+            {
+                case BinaryKernel.Add: TensorPrimitives.Add(av, s, y); return;
+                case BinaryKernel.Sub: TensorPrimitives.Subtract(av, s, y); return;
+                case BinaryKernel.Mul: TensorPrimitives.Multiply(av, s, y); return;
+                case BinaryKernel.Div: TensorPrimitives.Divide(av, s, y); return;
+            }
+        }
+        else if (ia == 0 && ib == 1)
+        {
+            T s = a[aOff];
+            var bv = b.AsSpan(bOff, n);
+            switch (kernel)
+            {
+                case BinaryKernel.Add: TensorPrimitives.Add(bv, s, y); return;
+                case BinaryKernel.Sub: TensorPrimitives.Subtract(s, bv, y); return;
+                case BinaryKernel.Mul: TensorPrimitives.Multiply(bv, s, y); return;
+                case BinaryKernel.Div: TensorPrimitives.Divide(s, bv, y); return;
+            }
+        }
+
+        for (int j = 0, ai = aOff, bi = bOff; j < n; j++, ai += ia, bi += ib)
+        {
+            y[j] = Apply(kernel, a[ai], b[bi]);
+        }
+    }
+
+    private static T Apply<T>(BinaryKernel kernel, T a, T b)
+        where T : unmanaged, IFloatingPointIeee754<T> => kernel switch
+        {
+            BinaryKernel.Add => a + b,
+            BinaryKernel.Sub => a - b,
+            BinaryKernel.Mul => a * b,
+            BinaryKernel.Div => a / b,
+            BinaryKernel.Pow => T.Pow(a, b),
+            BinaryKernel.Maximum => T.Max(a, b),
+            BinaryKernel.Minimum => T.Min(a, b),
+            BinaryKernel.Equal => a == b ? T.One : T.Zero,
+            BinaryKernel.NotEqual => a != b ? T.One : T.Zero,
+            BinaryKernel.Less => a < b ? T.One : T.Zero,
+            BinaryKernel.LessEqual => a <= b ? T.One : T.Zero,
+            BinaryKernel.Greater => a > b ? T.One : T.Zero,
+            BinaryKernel.GreaterEqual => a >= b ? T.One : T.Zero,
+            _ => throw new ArgumentOutOfRangeException(nameof(kernel)),
+        };
+
+    public void Where(TensorStorage cond, int[] condStrides, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f: WhereImpl(Data<float>(cond), condStrides, f.Data, aStrides, Data<float>(b), bStrides, Data<float>(y), shape); break;
+            case CpuStorage<double> d: WhereImpl(Data<double>(cond), condStrides, d.Data, aStrides, Data<double>(b), bStrides, Data<double>(y), shape); break;
+            default: throw new NotSupportedException($"where on {a.DType.Name()}");
+        }
+    }
+
+    private static void WhereImpl<T>(T[] c, int[] cStrides, T[] a, int[] aStrides, T[] b, int[] bStrides, T[] y, int[] shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rank = shape.Length;
+        int total = y.Length;
+        var index = new int[rank];
+        int cOff = 0, aOff = 0, bOff = 0;
+        for (int i = 0; i < total; i++)
+        {
+            y[i] = c[cOff] != T.Zero ? a[aOff] : b[bOff];
+            for (int ax = rank - 1; ax >= 0; ax--)
+            {
+                cOff += cStrides[ax];
+                aOff += aStrides[ax];
+                bOff += bStrides[ax];
+                if (++index[ax] < shape[ax])
+                {
+                    break;
+                }
+
+                cOff -= cStrides[ax] * shape[ax];
+                aOff -= aStrides[ax] * shape[ax];
+                bOff -= bStrides[ax] * shape[ax];
+                index[ax] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace AutoGrad.Backends.Cpu;
+
+/// <summary>
+/// Batched matrix multiply. Row by row: pack one row of op(A), then either accumulate scaled rows of B
+/// (B not transposed) or take dot products with rows of B (B transposed). Rows are independent, so the
+/// parallel split cannot change any result.
+/// </summary>
+internal sealed partial class CpuBackend
+{
+    private const long ParallelWorkThreshold = 1L << 18;
+
+    public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f: MatMulImpl(batch, m, n, k, f.Data, transposeA, Data<float>(b), transposeB, Data<float>(c)); break;
+            case CpuStorage<double> d: MatMulImpl(batch, m, n, k, d.Data, transposeA, Data<double>(b), transposeB, Data<double>(c)); break;
+            default: throw new NotSupportedException($"matmul on {a.DType.Name()}");
+        }
+    }
+
+    private static void MatMulImpl<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = batch * m;
+        if (rows == 0 || n == 0)
+        {
+            return;
+        }
+
+        if ((long)rows * n * k >= ParallelWorkThreshold && rows > 1)
+        {
+            int chunks = Math.Min(rows, Environment.ProcessorCount * 4);
+            Parallel.For(0, chunks, chunk =>
+            {
+                int start = (int)((long)rows * chunk / chunks);
+                int end = (int)((long)rows * (chunk + 1) / chunks);
+                MatMulRows(start, end, m, n, k, a, ta, b, tb, c);
+            });
+        }
+        else
+        {
+            MatMulRows(0, rows, m, n, k, a, ta, b, tb, c);
+        }
+    }
+
+    private static void MatMulRows<T>(int start, int end, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] rowBuffer = ArrayPool<T>.Shared.Rent(Math.Max(k, 1));
+        try
+        {
+            var aRow = rowBuffer.AsSpan(0, k);
+            for (int row = start; row < end; row++)
+            {
+                int bi = row / m, i = row % m;
+                int aBase = bi * m * k, bBase = bi * k * n;
+                if (ta)
+                {
+                    for (int p = 0; p < k; p++)
+                    {
+                        aRow[p] = a[aBase + p * m + i];
+                    }
+                }
+                else
+                {
+                    a.AsSpan(aBase + i * k, k).CopyTo(aRow);
+                }
+
+                var cRow = c.AsSpan(row * n, n);
+                if (tb)
+                {
+                    for (int j = 0; j < n; j++)
+                    {
+                        cRow[j] = TensorPrimitives.Dot<T>(aRow, b.AsSpan(bBase + j * k, k));
+                    }
+                }
+                else
+                {
+                    cRow.Clear();
+                    for (int p = 0; p < k; p++)
+                    {
+                        T s = aRow[p];
+                        if (s != T.Zero || T.IsNaN(s))
+                        {
+                            TensorPrimitives.MultiplyAdd(b.AsSpan(bBase + p * n, n), s, cRow, cRow);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(rowBuffer);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+namespace AutoGrad.Backends;
+
+/// <summary>
+/// The kernel interface every device implements, in kernel words: allocate, copy with strides, map
+/// elementwise, combine with broadcast strides, reduce, multiply matrices, gather and scatter.
+/// Shapes are already validated by the ops above; kernels trust their arguments except for data-dependent
+/// index ranges, which they report through <see cref="IndexRangeException"/>.
+/// Every output storage is freshly allocated by the caller and fully written by the kernel.
+/// </summary>
+internal interface IBackend
+{
+    /// <summary>A zero-filled buffer.</summary>
+    TensorStorage Allocate(DType dtype, int length);
+
+    /// <summary>A buffer holding a copy of <paramref name="data"/> (float[], double[] or int[]).</summary>
+    TensorStorage FromArray(Array data);
+
+    /// <summary>A fresh host array (float[], double[] or int[]) holding the buffer's elements.</summary>
+    Array ToArray(TensorStorage storage);
+
+    /// <summary>Reads one element as a double.</summary>
+    double GetElement(TensorStorage storage, int index);
+
+    /// <summary>Sets every element to <paramref name="value"/>.</summary>
+    void Fill(TensorStorage dst, double value);
+
+    /// <summary>Converts elements between dtypes (same length).</summary>
+    void Cast(TensorStorage src, TensorStorage dst);
+
+    /// <summary>
+    /// dst[dstOffset + Σ i_k·dstStrides_k] = src[srcOffset + Σ i_k·srcStrides_k] for every index i of
+    /// <paramref name="shape"/>. Covers permute, broadcast (stride 0), slice, concat and pad.
+    /// </summary>
+    void StridedCopy(TensorStorage src, int srcOffset, int[] srcStrides, TensorStorage dst, int dstOffset, int[] dstStrides, int[] shape);
+
+    /// <summary>y = f(x) elementwise over equal-length buffers.</summary>
+    void Unary(UnaryKernel kernel, double p0, double p1, TensorStorage x, TensorStorage y);
+
+    /// <summary>y[i] = f(a[i·aStrides], b[i·bStrides]) for every index i of <paramref name="shape"/>; y is contiguous.</summary>
+    void Binary(BinaryKernel kernel, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape);
+
+    /// <summary>y[i] = cond[i] != 0 ? a[i] : b[i], all three read through broadcast strides; y is contiguous.</summary>
+    void Where(TensorStorage cond, int[] condStrides, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape);
+
+    /// <summary>y[o, i] = reduce over j of x[o, j, i], x viewed as (outer, n, inner).</summary>
+    void Reduce(ReduceKernel kernel, TensorStorage x, int outer, int n, int inner, TensorStorage y);
+
+    /// <summary>y[o, i] = index j of the first maximum (minimum) of x[o, j, i]; y is int32.</summary>
+    void ArgReduce(ArgReduceKernel kernel, TensorStorage x, int outer, int n, int inner, TensorStorage y);
+
+    /// <summary>
+    /// c[b] = op(a[b]) · op(b[b]) for b in 0..batch, where op transposes when asked. a is stored as
+    /// (m×k) or, transposed, (k×m); b as (k×n) or (n×k); c is (m×n). All contiguous.
+    /// </summary>
+    void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c);
+
+    /// <summary>y[o, j, i] = x[o, idx[o, j, i], i] with x viewed as (outer, n, inner) and idx, y as (outer, m, inner).</summary>
+    void Gather(TensorStorage x, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y);
+
+    /// <summary>y[o, idx[o, j, i], i] += g[o, j, i]; y, pre-zeroed, is (outer, n, inner).</summary>
+    void ScatterAdd(TensorStorage g, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y);
+
+    /// <summary>y[r, labels[r]] = 1 for int32 labels; y, pre-zeroed, is (rows, classes).</summary>
+    void OneHot(TensorStorage labels, int classes, TensorStorage y);
+}
+
+/// <summary>A kernel found an index outside [0, n) in data; the op turns it into a <see cref="TensorOpException"/>.</summary>
+internal sealed class IndexRangeException(int index, int position, int limit)
+    : Exception($"index {index} at position {position} is outside [0, {limit})")
+{
+    public int Index { get; } = index;
+
+    public int Position { get; } = position;
+
+    public int Limit { get; } = limit;
+}

@@ -1,0 +1,243 @@
+using System.Runtime.CompilerServices;
+
+namespace AutoGrad;
+
+/// <summary>Creating tensors: from host arrays, constants, ranges and seeded random draws.</summary>
+public sealed partial class Tensor
+{
+    /// <summary>A float32 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
+    public static Tensor FromArray(float[] data, int[]? shape = null, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromHost(data, data?.Length ?? 0, shape, device, new CallSite(file, line));
+
+    /// <summary>A float64 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
+    public static Tensor FromArray(double[] data, int[]? shape = null, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromHost(data, data?.Length ?? 0, shape, device, new CallSite(file, line));
+
+    /// <summary>An int32 tensor (indices, labels) holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
+    public static Tensor FromArray(int[] data, int[]? shape = null, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromHost(data, data?.Length ?? 0, shape, device, new CallSite(file, line));
+
+    /// <summary>A float64 matrix from a rectangular array.</summary>
+    public static Tensor FromArray(double[,] data, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var flat = new double[data.Length];
+        int k = 0;
+        foreach (double v in data)
+        {
+            flat[k++] = v;
+        }
+
+        return FromHost(flat, flat.Length, [data.GetLength(0), data.GetLength(1)], device, new CallSite(file, line));
+    }
+
+    /// <summary>A float32 matrix from a rectangular array.</summary>
+    public static Tensor FromArray(float[,] data, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var flat = new float[data.Length];
+        int k = 0;
+        foreach (float v in data)
+        {
+            flat[k++] = v;
+        }
+
+        return FromHost(flat, flat.Length, [data.GetLength(0), data.GetLength(1)], device, new CallSite(file, line));
+    }
+
+    private static Tensor FromHost(Array? data, int length, int[]? shape, Device? device, CallSite site)
+    {
+        if (data is null)
+        {
+            throw site.Error("FromArray", "data is null");
+        }
+
+        var dims = shape is null ? [length] : (int[])shape.Clone();
+        long size = 1;
+        foreach (int d in dims)
+        {
+            if (d < 0)
+            {
+                throw site.Error("FromArray", $"dimensions must be non-negative, got {Shape.Format(dims)}");
+            }
+
+            size *= d;
+        }
+
+        if (size != length)
+        {
+            throw site.Error("FromArray", $"{length} values do not fill shape {Shape.Format(dims)} ({size} elements)");
+        }
+
+        var dev = device ?? Device.Cpu;
+        return new Tensor(dev.Backend.FromArray(data), dims, dev);
+    }
+
+    /// <summary>A float64 scalar (rank 0).</summary>
+    public static Tensor Scalar(double value, Device? device = null) => Full([], value, DType.Float64, device);
+
+    /// <summary>A float32 scalar (rank 0).</summary>
+    public static Tensor Scalar(float value, Device? device = null) => Full([], value, DType.Float32, device);
+
+    /// <summary>A scalar of the given dtype.</summary>
+    public static Tensor Scalar(double value, DType dtype, Device? device = null) => Full([], value, dtype, device);
+
+    /// <summary>A tensor of zeros.</summary>
+    public static Tensor Zeros(int[] shape, DType dtype = DType.Float32, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Full(shape, 0.0, dtype, device, file, line);
+
+    /// <summary>A tensor of ones.</summary>
+    public static Tensor Ones(int[] shape, DType dtype = DType.Float32, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Full(shape, 1.0, dtype, device, file, line);
+
+    /// <summary>A tensor with every element equal to <paramref name="value"/>.</summary>
+    public static Tensor Full(int[] shape, double value, DType dtype = DType.Float32, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var site = new CallSite(file, line);
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (int d in shape)
+        {
+            if (d < 0)
+            {
+                throw site.Error("Full", $"dimensions must be non-negative, got {Shape.Format(shape)}");
+            }
+        }
+
+        if (dtype == DType.Int32 && (value != Math.Floor(value) || value > int.MaxValue || value < int.MinValue))
+        {
+            throw site.Error("Full", $"{value} is not an int32 value");
+        }
+
+        var t = Empty(dtype, (int[])shape.Clone(), device ?? Device.Cpu);
+        if (value != 0)
+        {
+            t.Backend.Fill(t.Storage!, value);
+        }
+
+        return t;
+    }
+
+    /// <summary>Zeros with the shape, dtype and device of <paramref name="like"/> (never traced).</summary>
+    public static Tensor ZerosLike(Tensor like) => Empty(like.DType, like.Dims, like.Device);
+
+    /// <summary>Ones with the shape, dtype and device of <paramref name="like"/> (never traced).</summary>
+    public static Tensor OnesLike(Tensor like) => Full(like.Dims, 1.0, like.DType, like.Device);
+
+    /// <summary>Values start, start + step, … below stop (above it for a negative step), as in NumPy.</summary>
+    public static Tensor Arange(double start, double stop, double step = 1.0, DType dtype = DType.Float32, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var site = new CallSite(file, line);
+        if (step == 0 || double.IsNaN(step) || double.IsNaN(start) || double.IsNaN(stop) || double.IsInfinity(start) || double.IsInfinity(stop))
+        {
+            throw site.Error("Arange", $"needs finite bounds and a non-zero step, got start {start}, stop {stop}, step {step}");
+        }
+
+        int n = (int)Math.Max(0, Math.Ceiling((stop - start) / step));
+        var values = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            values[i] = start + i * step;
+        }
+
+        return FromDoubles(values, [n], dtype, device ?? Device.Cpu);
+    }
+
+    /// <summary>The n×n identity matrix.</summary>
+    public static Tensor Eye(int n, DType dtype = DType.Float32, Device? device = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        var values = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            values[i * n + i] = 1;
+        }
+
+        return FromDoubles(values, [n, n], dtype, device ?? Device.Cpu);
+    }
+
+    /// <summary>Draws from a normal distribution with the given mean and standard deviation, using <paramref name="generator"/>.</summary>
+    public static Tensor RandomNormal(int[] shape, Generator generator, DType dtype = DType.Float32, double mean = 0.0, double std = 1.0, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var site = new CallSite(file, line);
+        if (!(std >= 0) || double.IsInfinity(std) || !double.IsFinite(mean))
+        {
+            throw site.Error("RandomNormal", $"needs a finite mean and a finite std ≥ 0, got mean {mean}, std {std}");
+        }
+
+        var probe = Zeros(shape, dtype, device, file, line);
+        OpsCheckFloating("RandomNormal", site, probe);
+        var values = new double[probe.Size];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = mean + std * generator.NextNormal();
+        }
+
+        return FromDoubles(values, probe.Dims, dtype, probe.Device);
+    }
+
+    /// <summary>Draws uniformly from [low, high), using <paramref name="generator"/>.</summary>
+    public static Tensor RandomUniform(int[] shape, Generator generator, double low = 0.0, double high = 1.0, DType dtype = DType.Float32, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var site = new CallSite(file, line);
+        if (!double.IsFinite(low) || !double.IsFinite(high) || !(low <= high))
+        {
+            throw site.Error("RandomUniform", $"needs finite low ≤ high, got [{low}, {high})");
+        }
+
+        var probe = Zeros(shape, dtype, device, file, line);
+        OpsCheckFloating("RandomUniform", site, probe);
+        var values = new double[probe.Size];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = low + (high - low) * generator.NextDouble();
+        }
+
+        return FromDoubles(values, probe.Dims, dtype, probe.Device);
+    }
+
+    private static void OpsCheckFloating(string op, CallSite site, Tensor t) => Ops.OpCheck.Floating(op, site, t);
+
+    /// <summary>A zero-filled concrete tensor (kernels write into it).</summary>
+    internal static Tensor Empty(DType dtype, int[] dims, Device device)
+    {
+        long size = 1;
+        foreach (int d in dims)
+        {
+            size *= d;
+        }
+
+        if (size > int.MaxValue)
+        {
+            throw new OverflowException($"a tensor of shape {Shape.Format(dims)} has more than {int.MaxValue} elements");
+        }
+
+        return new Tensor(device.Backend.Allocate(dtype, (int)size), dims, device);
+    }
+
+    /// <summary>A 0-d constant with the dtype and device of <paramref name="like"/>.</summary>
+    internal static Tensor ScalarLike(double value, Tensor like) => Full([], value, like.DType, like.Device);
+
+    internal static Tensor FromDoubles(double[] values, int[] dims, DType dtype, Device device)
+    {
+        Array data = dtype switch
+        {
+            DType.Float64 => values,
+            DType.Float32 => Array.ConvertAll(values, v => (float)v),
+            _ => Array.ConvertAll(values, v => checked((int)v)),
+        };
+        return new Tensor(device.Backend.FromArray(data), dims, device);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using AutoGrad.Ops;
+
+namespace AutoGrad;
+
+/// <summary>Matrix products.</summary>
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// Matrix product with NumPy's matmul semantics: vector·vector gives a scalar, matrix·vector a
+    /// vector, matrix·matrix a matrix; higher ranks are stacks of matrices whose batch dimensions broadcast.
+    /// </summary>
+    public Tensor MatMul(Tensor other, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var site = new CallSite(file, line);
+        var (a, b) = (this, other);
+        OpCheck.Floating("MatMul", site, a);
+        OpCheck.Floating("MatMul", site, b);
+        OpCheck.SameDTypeAndDevice("MatMul", site, a, b);
+        if (a.Rank == 0 || b.Rank == 0)
+        {
+            throw site.Error("MatMul", $"operands must have rank ≥ 1, got {a.Shape} @ {b.Shape}; use Mul for scalars");
+        }
+
+        int ka = a.Dims[^1];
+        int kb = b.Rank == 1 ? b.Dims[0] : b.Dims[^2];
+        if (ka != kb)
+        {
+            throw site.Error("MatMul", $"inner dimensions differ, {a.Shape} @ {b.Shape}");
+        }
+
+        // Promote vectors to matrices, remembering which axes to drop at the end.
+        var am = a.Rank == 1 ? a.Reshape([1, ka], file, line) : a;
+        var bm = b.Rank == 1 ? b.Reshape([kb, 1], file, line) : b;
+        var batchA = am.Dims[..^2];
+        var batchB = bm.Dims[..^2];
+        int[] batch;
+        try
+        {
+            batch = OpCheck.Broadcast("MatMul", site, batchA, batchB);
+        }
+        catch (TensorOpException)
+        {
+            throw site.Error("MatMul", $"batch dimensions cannot be broadcast, {a.Shape} @ {b.Shape}");
+        }
+
+        if (!batchA.AsSpan().SequenceEqual(batch))
+        {
+            am = am.BroadcastTo([.. batch, .. am.Dims[^2..]], file, line);
+        }
+
+        if (!batchB.AsSpan().SequenceEqual(batch))
+        {
+            bm = bm.BroadcastTo([.. batch, .. bm.Dims[^2..]], file, line);
+        }
+
+        var c = MatMulPrimitive.Apply(am, bm, false, false, site);
+        if (a.Rank == 1 && b.Rank == 1)
+        {
+            return c.Reshape([], file, line);
+        }
+
+        if (a.Rank == 1)
+        {
+            return c.Squeeze(-2, file, line);
+        }
+
+        return b.Rank == 1 ? c.Squeeze(-1, file, line) : c;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Runtime.CompilerServices;
+
+namespace AutoGrad;
+
+/// <summary>
+/// Log-sum-exp, softmax and log-softmax: compositions of primitives with no derivative code of their own.
+/// Each subtracts the maximum first; that shift goes through <see cref="Detach"/> because the result
+/// does not depend on it mathematically, so its gradient would be zero anyway, and detaching it keeps the
+/// tie-splitting of Max out of the derivative.
+/// </summary>
+public sealed partial class Tensor
+{
+    /// <summary>log Σ exp(x) along <paramref name="axis"/>, computed stably.</summary>
+    public Tensor LogSumExp(int axis = -1, bool keepDims = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var shift = StableShift(axis, file, line);
+        var result = (this - shift).Exp(file, line).Sum(axis, keepDims: true, file, line).Log(file, line) + shift;
+        return keepDims ? result : result.Squeeze(axis, file, line);
+    }
+
+    /// <summary>exp(x) / Σ exp(x) along <paramref name="axis"/>, computed stably.</summary>
+    public Tensor Softmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var e = (this - StableShift(axis, file, line)).Exp(file, line);
+        return e / e.Sum(axis, keepDims: true, file, line);
+    }
+
+    /// <summary>x − logsumexp(x) along <paramref name="axis"/>, computed stably.</summary>
+    public Tensor LogSoftmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        this - LogSumExp(axis, keepDims: true, file, line);
+
+    /// <summary>The detached max along the axis, with infinite maxima replaced by 0 so that all −∞ rows give −∞, not NaN.</summary>
+    private Tensor StableShift(int axis, string file, int line)
+    {
+        var max = Detach().Max(axis, keepDims: true, file, line);
+        var finite = max.Abs(file, line).Less(double.PositiveInfinity, file, line);
+        return Where(finite, max, ZerosLike(max), file, line);
+    }
+}

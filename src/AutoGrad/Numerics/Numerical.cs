@@ -1,0 +1,214 @@
+using System.Runtime.CompilerServices;
+
+namespace AutoGrad;
+
+/// <summary>
+/// Numerical differentiation by central differences, mirroring the AD API: use it to check analytic
+/// gradients of your own functions (<c>GradCheck</c>) or to
+/// differentiate code that AutoGrad cannot trace. Inputs are perturbed one element at a time in their
+/// own dtype; prefer float64 for accuracy.
+/// </summary>
+public static class Numerical
+{
+    /// <summary>
+    /// The default step: 1e-6 for float64 (as PyTorch's gradcheck) and 1e-3 for float32, near the
+    /// cube root of machine epsilon where central differences balance truncation and rounding error.
+    /// </summary>
+    public static double DefaultStep(DType dtype) => dtype == DType.Float32 ? 1e-3 : 1e-6;
+
+    /// <summary>The gradient of a scalar-valued function of one tensor by central differences.</summary>
+    public static Tensor Gradient(Func<Tensor, Tensor> f, Tensor x, double? step = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Gradient(xs => f(xs[0]), [x], step, file, line)[0];
+    }
+
+    /// <summary>The gradients of a scalar-valued function of several tensors by central differences.</summary>
+    public static Tensor[] Gradient(Func<Tensor[], Tensor> f, Tensor[] xs, double? step = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(xs);
+        var site = new CallSite(file, line);
+        var result = new Tensor[xs.Length];
+        for (int i = 0; i < xs.Length; i++)
+        {
+            var jac = JacobianColumns("Numerical.Gradient", site, f, xs, i, step, requireScalar: true);
+            result[i] = Tensor.FromDoubles(jac.Values, xs[i].Dims, xs[i].DType, xs[i].Device);
+        }
+
+        return result;
+    }
+
+    /// <summary>The Jacobian of f at x by central differences, with shape f(x).shape + x.shape.</summary>
+    public static Tensor Jacobian(Func<Tensor, Tensor> f, Tensor x, double? step = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var jac = JacobianColumns("Numerical.Jacobian", new CallSite(file, line), xs => f(xs[0]), [x], 0, step, requireScalar: false);
+        return Tensor.FromDoubles(jac.Values, [.. jac.OutDims, .. x.Dims], x.DType, x.Device);
+    }
+
+    /// <summary>
+    /// Compares the analytic gradient (reverse mode) of <paramref name="f"/> with central differences,
+    /// element by element of the full Jacobian, and reports the worst errors. An entry passes when
+    /// |analytic − numerical| ≤ atol + rtol·|numerical| (PyTorch's gradcheck rule).
+    /// </summary>
+    public static GradCheckResult GradCheck(Func<Tensor, Tensor> f, Tensor x, GradCheckOptions? options = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return GradCheck(xs => f(xs[0]), [x], options, file, line);
+    }
+
+    /// <summary>Gradient check of a function of several tensors; int32 inputs are passed through unchecked.</summary>
+    public static GradCheckResult GradCheck(Func<Tensor[], Tensor> f, Tensor[] xs, GradCheckOptions? options = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        ArgumentNullException.ThrowIfNull(xs);
+        var site = new CallSite(file, line);
+        options ??= new GradCheckOptions();
+        var inputs = xs.Select(x => x.Detach()).ToArray();
+        var value = f(inputs).Detach();
+        var differentiable = Enumerable.Range(0, xs.Length).Where(i => inputs[i].DType.IsFloating()).ToArray();
+        var (_, pullback) = Transforms.Vjp(args => f(args.Zip(Enumerable.Range(0, xs.Length), (a, i) => a).ToArray()), inputs, file, line);
+
+        // Analytic Jacobian rows: one pullback per output element.
+        int outSize = value.Size;
+        var analytic = differentiable.ToDictionary(i => i, i => new double[outSize * inputs[i].Size]);
+        for (int o = 0; o < outSize; o++)
+        {
+            var basis = new double[outSize];
+            basis[o] = 1;
+            var cotangents = pullback(Tensor.FromDoubles(basis, value.Dims, value.DType, value.Device));
+            foreach (int i in differentiable)
+            {
+                var row = cotangents[i].ToDoubleArray();
+                Array.Copy(row, 0, analytic[i], o * row.Length, row.Length);
+            }
+        }
+
+        var reports = new List<GradCheckInputReport>();
+        foreach (int i in differentiable)
+        {
+            var numerical = JacobianColumns("GradCheck", site, f, inputs, i, options.Step, requireScalar: false).Values;
+            reports.Add(Compare(i, inputs[i], value, analytic[i], numerical, options));
+        }
+
+        return new GradCheckResult(reports, options);
+    }
+
+    private static GradCheckInputReport Compare(int input, Tensor x, Tensor value, double[] analytic, double[] numerical, GradCheckOptions options)
+    {
+        double maxAbs = 0, maxRel = 0, worstRatio = -1;
+        int worst = 0;
+        bool passed = true;
+        for (int k = 0; k < analytic.Length; k++)
+        {
+            double a = analytic[k], n = numerical[k];
+            double err = Math.Abs(a - n);
+            if (double.IsNaN(err))
+            {
+                err = double.PositiveInfinity;
+            }
+
+            double scale = Math.Max(Math.Abs(a), Math.Abs(n));
+            double rel = scale > 0 ? err / scale : 0;
+            double ratio = err / (options.Atol + options.Rtol * Math.Abs(n));
+            maxAbs = Math.Max(maxAbs, err);
+            maxRel = Math.Max(maxRel, rel);
+            passed &= err <= options.Atol + options.Rtol * Math.Abs(n);
+            if (ratio > worstRatio)
+            {
+                worstRatio = ratio;
+                worst = k;
+            }
+        }
+
+        int inSize = Math.Max(x.Size, 1);
+        int outIndex = analytic.Length == 0 ? 0 : worst / inSize;
+        int inIndex = analytic.Length == 0 ? 0 : worst % inSize;
+        return new GradCheckInputReport(
+            input, x.Shape, maxAbs, maxRel,
+            Unravel(outIndex, value.Dims), Unravel(inIndex, x.Dims),
+            analytic.Length == 0 ? 0 : analytic[worst], analytic.Length == 0 ? 0 : numerical[worst], passed);
+    }
+
+    private static int[] Unravel(int flat, int[] dims)
+    {
+        var index = new int[dims.Length];
+        for (int i = dims.Length - 1; i >= 0; i--)
+        {
+            if (dims[i] > 0)
+            {
+                index[i] = flat % dims[i];
+                flat /= dims[i];
+            }
+        }
+
+        return index;
+    }
+
+    /// <summary>∂f/∂xs[which] as a row-major (outSize × inSize) array, by central differences.</summary>
+    private static (double[] Values, int[] OutDims) JacobianColumns(string op, CallSite site, Func<Tensor[], Tensor> f, Tensor[] xs, int which, double? step, bool requireScalar)
+    {
+        var inputs = xs.Select(x => x?.Detach() ?? throw site.Error(op, "an input is null")).ToArray();
+        var x = inputs[which];
+        if (!x.DType.IsFloating())
+        {
+            throw site.Error(op, $"input {which} is {x.DType.Name()}{x.Shape}; only float tensors can be differentiated");
+        }
+
+        double h = step ?? DefaultStep(x.DType);
+        if (!(h > 0) || double.IsInfinity(h))
+        {
+            throw site.Error(op, $"step must be positive and finite, got {h}");
+        }
+
+        var baseValues = x.ToDoubleArray();
+        int[]? outDims = null;
+        double[]? result = null;
+        for (int k = 0; k < baseValues.Length; k++)
+        {
+            var plus = (double[])baseValues.Clone();
+            var minus = (double[])baseValues.Clone();
+            plus[k] += h;
+            minus[k] -= h;
+            var xp = Tensor.FromDoubles(plus, x.Dims, x.DType, x.Device);
+            var xm = Tensor.FromDoubles(minus, x.Dims, x.DType, x.Device);
+
+            // The step actually taken after rounding to the input's dtype.
+            double taken = xp.ToDoubleArray()[k] - xm.ToDoubleArray()[k];
+            inputs[which] = xp;
+            var fp = Evaluate(op, site, f, inputs, requireScalar);
+            inputs[which] = xm;
+            var fm = Evaluate(op, site, f, inputs, requireScalar);
+            inputs[which] = x;
+            outDims ??= fp.Dims;
+            result ??= new double[fp.Size * baseValues.Length];
+            var vp = fp.ToDoubleArray();
+            var vm = fm.ToDoubleArray();
+            for (int o = 0; o < vp.Length; o++)
+            {
+                result[o * baseValues.Length + k] = (vp[o] - vm[o]) / taken;
+            }
+        }
+
+        if (result is null)
+        {
+            var y = Evaluate(op, site, f, inputs, requireScalar);
+            outDims = y.Dims;
+            result = [];
+        }
+
+        return (result, outDims!);
+    }
+
+    private static Tensor Evaluate(string op, CallSite site, Func<Tensor[], Tensor> f, Tensor[] inputs, bool requireScalar)
+    {
+        var y = f((Tensor[])inputs.Clone()) ?? throw site.Error(op, "the function returned null");
+        if (requireScalar && y.Rank != 0)
+        {
+            throw site.Error(op, $"the function must return a scalar (rank 0), got {y.DType.Name()}{y.Shape}; use Numerical.Jacobian");
+        }
+
+        return y.Detach();
+    }
+}

@@ -1,0 +1,121 @@
+using AutoGrad.Backends;
+
+namespace AutoGrad.Ops;
+
+/// <summary>
+/// One row per elementwise two-input primitive with NumPy broadcasting: its kernel and the partial
+/// derivatives ∂y/∂a and ∂y/∂b as functions of (a, b, y). A null partial means the constant 1 (saves a
+/// multiply); a row with <see cref="Differentiable"/> false has no gradient at all.
+/// VJP: each input gets g·∂y/∂x summed back to its own shape. JVP: ta·∂y/∂a + tb·∂y/∂b.
+/// </summary>
+internal sealed record BinaryRow(
+    string Name,
+    BinaryKernel Kernel,
+    bool Differentiable,
+    Func<Tensor, Tensor, Tensor, Tensor>? DyDa,
+    Func<Tensor, Tensor, Tensor, Tensor>? DyDb,
+    string Summary);
+
+/// <summary>The table of elementwise two-input primitives.</summary>
+internal static class BinaryRows
+{
+    public static readonly BinaryRow Add = new("Add", BinaryKernel.Add, true, null, null, "a + b");
+    public static readonly BinaryRow Sub = new("Sub", BinaryKernel.Sub, true, null, (a, b, y) => Tensor.ScalarLike(-1.0, y), "a − b");
+    public static readonly BinaryRow Mul = new("Mul", BinaryKernel.Mul, true, (a, b, y) => b, (a, b, y) => a, "a·b");
+    public static readonly BinaryRow Div = new("Div", BinaryKernel.Div, true, (a, b, y) => 1.0 / b, (a, b, y) => -y / b, "a / b; ∂/∂b = −y/b");
+
+    // ∂/∂b = y·log a, taken as 0 where a = 0 (as PyTorch) so that 0^b with b > 0 has a finite gradient.
+    public static readonly BinaryRow Pow = new("Pow", BinaryKernel.Pow, true,
+        (a, b, y) => b * a.Pow(b - 1.0),
+        (a, b, y) => Tensor.Where(a.Equal(0.0), Tensor.ZerosLike(y), y * a.Log()),
+        "a^b elementwise; ∂/∂a = b·a^(b−1), ∂/∂b = y·log a (0 where a = 0)");
+
+    // At ties the gradient is split evenly between a and b (as JAX and PyTorch).
+    public static readonly BinaryRow Maximum = new("Maximum", BinaryKernel.Maximum, true,
+        (a, b, y) => a.Greater(b) + 0.5 * a.Equal(b),
+        (a, b, y) => b.Greater(a) + 0.5 * a.Equal(b),
+        "elementwise max; at ties each input gets half the gradient");
+
+    public static readonly BinaryRow Minimum = new("Minimum", BinaryKernel.Minimum, true,
+        (a, b, y) => a.Less(b) + 0.5 * a.Equal(b),
+        (a, b, y) => b.Less(a) + 0.5 * a.Equal(b),
+        "elementwise min; at ties each input gets half the gradient");
+
+    public static readonly BinaryRow Equal = new("Equal", BinaryKernel.Equal, false, null, null, "1 where a = b, else 0; no gradient");
+    public static readonly BinaryRow NotEqual = new("NotEqual", BinaryKernel.NotEqual, false, null, null, "1 where a ≠ b, else 0; no gradient");
+    public static readonly BinaryRow Less = new("Less", BinaryKernel.Less, false, null, null, "1 where a < b, else 0; no gradient");
+    public static readonly BinaryRow LessEqual = new("LessEqual", BinaryKernel.LessEqual, false, null, null, "1 where a ≤ b, else 0; no gradient");
+    public static readonly BinaryRow Greater = new("Greater", BinaryKernel.Greater, false, null, null, "1 where a > b, else 0; no gradient");
+    public static readonly BinaryRow GreaterEqual = new("GreaterEqual", BinaryKernel.GreaterEqual, false, null, null, "1 where a ≥ b, else 0; no gradient");
+
+    public static readonly BinaryRow[] All =
+        [Add, Sub, Mul, Div, Pow, Maximum, Minimum, Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual];
+}
+
+/// <summary>An elementwise two-input primitive: a row from <see cref="BinaryRows"/>.</summary>
+internal sealed class BinaryPrimitive(BinaryRow row, int[] outShape) : Primitive
+{
+    public override string Name => row.Name;
+
+    public override bool Differentiable => row.Differentiable;
+
+    public static Tensor Apply(BinaryRow row, Tensor a, Tensor b, CallSite site)
+    {
+        OpCheck.Floating(row.Name, site, a);
+        OpCheck.Floating(row.Name, site, b);
+        OpCheck.SameDTypeAndDevice(row.Name, site, a, b);
+        var shape = OpCheck.Broadcast(row.Name, site, a.Dims, b.Dims);
+        return Autodiff.Dispatch.Apply(new BinaryPrimitive(row, shape), a, b);
+    }
+
+    public override Tensor Forward(Tensor[] inputs)
+    {
+        var (a, b) = (inputs[0], inputs[1]);
+        var y = Tensor.Empty(a.DType, outShape, a.Device);
+        a.Backend.Binary(row.Kernel, a.Storage!, BroadcastStrides(a.Dims, outShape), b.Storage!, BroadcastStrides(b.Dims, outShape), y.Storage!, outShape);
+        return y;
+    }
+
+    public override Tensor?[] Vjp(Tensor g, Tensor[] inputs, Tensor output, bool[] needed)
+    {
+        var (a, b) = (inputs[0], inputs[1]);
+        var ga = needed[0] ? Scale(g, row.DyDa, a, b, output).SumToShape(a.Shape) : null;
+        var gb = needed[1] ? Scale(g, row.DyDb, a, b, output).SumToShape(b.Shape) : null;
+        return [ga, gb];
+    }
+
+    public override Tensor Jvp(Tensor?[] tangents, Tensor[] inputs, Tensor output)
+    {
+        var (a, b) = (inputs[0], inputs[1]);
+        Tensor? result = null;
+        if (tangents[0] is { } ta)
+        {
+            result = Scale(ta, row.DyDa, a, b, output);
+        }
+
+        if (tangents[1] is { } tb)
+        {
+            var term = Scale(tb, row.DyDb, a, b, output);
+            result = result is null ? term : result + term;
+        }
+
+        return result!.Shape == output.Shape ? result : result.BroadcastTo(output.Shape);
+    }
+
+    private static Tensor Scale(Tensor g, Func<Tensor, Tensor, Tensor, Tensor>? partial, Tensor a, Tensor b, Tensor y) =>
+        partial is null ? g : g * partial(a, b, y);
+
+    /// <summary>Strides that read <paramref name="dims"/> as if broadcast to <paramref name="outShape"/> (0 on broadcast axes).</summary>
+    public static int[] BroadcastStrides(int[] dims, int[] outShape)
+    {
+        var strides = new int[outShape.Length];
+        var own = Shape.Wrap(dims).Strides();
+        int offset = outShape.Length - dims.Length;
+        for (int i = 0; i < dims.Length; i++)
+        {
+            strides[i + offset] = dims[i] == 1 ? 0 : own[i];
+        }
+
+        return strides;
+    }
+}

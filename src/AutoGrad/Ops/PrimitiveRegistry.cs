@@ -1,0 +1,47 @@
+namespace AutoGrad.Ops;
+
+/// <summary>What the registry knows about one primitive.</summary>
+/// <param name="Name">The name used in messages, tests and docs.</param>
+/// <param name="Kind">Elementwise unary, elementwise binary, or structural.</param>
+/// <param name="Differentiable">False for ops without a gradient (sign, comparisons, argmax, one-hot).</param>
+/// <param name="Summary">One line: what it computes and its derivative rule.</param>
+/// <param name="Implementation">The class that implements it.</param>
+internal sealed record PrimitiveInfo(string Name, string Kind, bool Differentiable, string Summary, Type Implementation);
+
+/// <summary>
+/// The one list of primitive ops. Elementwise rows come from their tables; structural primitives are
+/// listed here. Tests walk this list: every entry must have a finite-difference property, a JVP/VJP
+/// dot-product property, an error-input test and a line in docs/ops.md.
+/// </summary>
+internal static class PrimitiveRegistry
+{
+    public static IReadOnlyList<PrimitiveInfo> All { get; } = Build();
+
+    private static PrimitiveInfo[] Build()
+    {
+        var list = new List<PrimitiveInfo>();
+        list.AddRange(UnaryRows.All.Select(r => new PrimitiveInfo(r.Name, "unary", r.Differentiable, r.Summary, typeof(UnaryPrimitive))));
+        list.AddRange(BinaryRows.All.Select(r => new PrimitiveInfo(r.Name, "binary", r.Differentiable, r.Summary, typeof(BinaryPrimitive))));
+        list.AddRange(
+        [
+            new("Reshape", "structural", true, "same elements, new shape; VJP reshapes back", typeof(ReshapePrimitive)),
+            new("Permute", "structural", true, "reorders axes; VJP applies the inverse permutation", typeof(PermutePrimitive)),
+            new("BroadcastTo", "structural", true, "repeats along broadcast axes; VJP sums them back", typeof(BroadcastToPrimitive)),
+            new("Cast", "structural", true, "converts dtype; VJP converts back", typeof(CastPrimitive)),
+            new("Sum", "structural", true, "sum over axes; VJP broadcasts the cotangent", typeof(SumPrimitive)),
+            new("Max", "structural", true, "max over axes; gradient shared evenly by tied maxima", typeof(ExtremePrimitive)),
+            new("Min", "structural", true, "min over axes; gradient shared evenly by tied minima", typeof(ExtremePrimitive)),
+            new("ArgMax", "structural", false, "index of the first maximum along an axis (int32); no gradient", typeof(ArgReducePrimitive)),
+            new("ArgMin", "structural", false, "index of the first minimum along an axis (int32); no gradient", typeof(ArgReducePrimitive)),
+            new("MatMul", "structural", true, "batched op(A)·op(B); VJP g·op(B)ᵀ and op(A)ᵀ·g", typeof(MatMulPrimitive)),
+            new("Concat", "structural", true, "joins along an axis; VJP slices the cotangent", typeof(ConcatPrimitive)),
+            new("Slice", "structural", true, "strided window; VJP pads the cotangent with zeros (SlicePad)", typeof(SlicePrimitive)),
+            new("SlicePad", "structural", true, "adjoint of Slice: zeros with the input in the window; VJP slices", typeof(SlicePadPrimitive)),
+            new("TakeAlongAxis", "structural", true, "gathers along an axis by int32 indices; VJP scatter-adds", typeof(TakeAlongAxisPrimitive)),
+            new("ScatterAdd", "structural", true, "adds into zeros at int32 indices; VJP gathers", typeof(ScatterAddPrimitive)),
+            new("Where", "structural", true, "a where mask ≠ 0 else b; each side gets the cotangent where chosen", typeof(WherePrimitive)),
+            new("OneHot", "structural", false, "one-hot encoding of int32 labels; no gradient", typeof(OneHotPrimitive)),
+        ]);
+        return list.ToArray();
+    }
+}

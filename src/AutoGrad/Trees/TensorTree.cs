@@ -1,0 +1,259 @@
+using System.Collections;
+using System.Text;
+
+namespace AutoGrad;
+
+/// <summary>
+/// A named, nestable collection of tensors — a model's parameters, an optimizer's state, a gradient —
+/// in the spirit of JAX's pytrees. A node is either a leaf holding one tensor or an ordered map from
+/// names to child nodes. Transforms take and return trees of the same structure, so
+/// <c>Grad(loss)(params)</c> hands back gradients laid out exactly as the parameters.
+/// </summary>
+/// <example>
+/// <code>
+/// var p = new TensorTree
+/// {
+///     { "hidden", new TensorTree { { "W", w1 }, { "b", b1 } } },
+///     { "out", new TensorTree { { "W", w2 }, { "b", b2 } } },
+/// };
+/// Tensor w = p["hidden.W"];
+/// </code>
+/// </example>
+public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
+{
+    private readonly Tensor? _leaf;
+    private readonly List<KeyValuePair<string, TensorTree>>? _children;
+
+    /// <summary>An empty interior node; add children with <see cref="Add(string, Tensor)"/> or a collection initializer.</summary>
+    public TensorTree() => _children = [];
+
+    private TensorTree(Tensor leaf) => _leaf = leaf;
+
+    /// <summary>A leaf holding one tensor.</summary>
+    public static TensorTree Leaf(Tensor value) => new(value ?? throw new ArgumentNullException(nameof(value)));
+
+    /// <summary>An interior node whose children are named "0", "1", … in order.</summary>
+    public static TensorTree FromList(IEnumerable<TensorTree> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var tree = new TensorTree();
+        int i = 0;
+        foreach (var item in items)
+        {
+            tree.Add((i++).ToString(System.Globalization.CultureInfo.InvariantCulture), item);
+        }
+
+        return tree;
+    }
+
+    /// <summary>True for a leaf (one tensor), false for an interior node.</summary>
+    public bool IsLeaf => _leaf is not null;
+
+    /// <summary>The tensor of a leaf.</summary>
+    public Tensor Value => _leaf ?? throw new InvalidOperationException("TensorTree: this node is not a leaf; index it by name.");
+
+    /// <summary>The names of an interior node's children, in insertion order (empty for a leaf).</summary>
+    public IReadOnlyList<string> Keys => _children?.Select(c => c.Key).ToArray() ?? [];
+
+    /// <summary>The number of leaves under this node.</summary>
+    public int LeafCount => IsLeaf ? 1 : _children!.Sum(c => c.Value.LeafCount);
+
+    /// <summary>Adds a leaf child.</summary>
+    public void Add(string key, Tensor value) => Add(key, Leaf(value));
+
+    /// <summary>Adds a subtree child.</summary>
+    public void Add(string key, TensorTree value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (_children is null)
+        {
+            throw new InvalidOperationException("TensorTree: cannot add children to a leaf.");
+        }
+
+        if (string.IsNullOrEmpty(key) || key.Contains('.', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"TensorTree: key '{key}' must be non-empty and contain no '.' (dots separate path parts).", nameof(key));
+        }
+
+        if (_children.Any(c => c.Key == key))
+        {
+            throw new ArgumentException($"TensorTree: key '{key}' is already present.", nameof(key));
+        }
+
+        _children.Add(new(key, value));
+    }
+
+    /// <summary>The tensor at a dotted path such as <c>"hidden.W"</c>; the path must end at a leaf.</summary>
+    public Tensor this[string path]
+    {
+        get
+        {
+            var node = Subtree(path);
+            return node.IsLeaf ? node.Value : throw new KeyNotFoundException($"TensorTree: '{path}' is a subtree with keys [{string.Join(", ", node.Keys)}], not a tensor; use Subtree(\"{path}\").");
+        }
+    }
+
+    /// <summary>The node at a dotted path.</summary>
+    public TensorTree Subtree(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var node = this;
+        string walked = "";
+        foreach (var part in path.Split('.'))
+        {
+            var child = node._children?.FirstOrDefault(c => c.Key == part).Value;
+            if (child is null)
+            {
+                string where = walked.Length == 0 ? "the root" : $"'{walked}'";
+                string keys = node.IsLeaf ? "it is a leaf" : $"keys: {string.Join(", ", node.Keys)}";
+                throw new KeyNotFoundException($"TensorTree: no '{part}' under {where} ({keys}).");
+            }
+
+            walked = walked.Length == 0 ? part : walked + "." + part;
+            node = child;
+        }
+
+        return node;
+    }
+
+    /// <summary>True if a path exists.</summary>
+    public bool Contains(string path)
+    {
+        try
+        {
+            Subtree(path);
+            return true;
+        }
+        catch (KeyNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>All leaves depth-first in insertion order, with their dotted paths.</summary>
+    public IReadOnlyList<(string Path, Tensor Value)> Leaves()
+    {
+        var result = new List<(string, Tensor)>();
+        Collect(this, "", result);
+        return result;
+    }
+
+    private static void Collect(TensorTree node, string prefix, List<(string, Tensor)> into)
+    {
+        if (node.IsLeaf)
+        {
+            into.Add((prefix, node._leaf!));
+            return;
+        }
+
+        foreach (var (key, child) in node._children!)
+        {
+            Collect(child, prefix.Length == 0 ? key : prefix + "." + key, into);
+        }
+    }
+
+    /// <summary>A tree of the same structure with <paramref name="f"/> applied to every leaf.</summary>
+    public TensorTree Map(Func<Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return Map((_, t) => f(t));
+    }
+
+    /// <summary>A tree of the same structure with <paramref name="f"/>(path, leaf) applied to every leaf.</summary>
+    public TensorTree Map(Func<string, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        return MapNode(this, "", f);
+    }
+
+    private static TensorTree MapNode(TensorTree node, string prefix, Func<string, Tensor, Tensor> f)
+    {
+        if (node.IsLeaf)
+        {
+            return Leaf(f(prefix, node._leaf!));
+        }
+
+        var result = new TensorTree();
+        foreach (var (key, child) in node._children!)
+        {
+            result.Add(key, MapNode(child, prefix.Length == 0 ? key : prefix + "." + key, f));
+        }
+
+        return result;
+    }
+
+    /// <summary>Combines two trees of the same structure leaf by leaf.</summary>
+    public TensorTree Zip(TensorTree other, Func<Tensor, Tensor, Tensor> f)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(f);
+        RequireSameStructure(other, "Zip");
+        var b = other.Leaves();
+        int i = 0;
+        return Map(t => f(t, b[i++].Value));
+    }
+
+    /// <summary>True if both trees have the same keys in the same order at every node.</summary>
+    public bool HasSameStructure(TensorTree other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (IsLeaf || other.IsLeaf)
+        {
+            return IsLeaf == other.IsLeaf;
+        }
+
+        if (_children!.Count != other._children!.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < _children.Count; i++)
+        {
+            if (_children[i].Key != other._children[i].Key || !_children[i].Value.HasSameStructure(other._children[i].Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    internal void RequireSameStructure(TensorTree other, string op)
+    {
+        if (!HasSameStructure(other))
+        {
+            throw new ArgumentException($"TensorTree.{op}: the trees differ in structure: [{string.Join(", ", Leaves().Select(l => l.Path))}] vs [{string.Join(", ", other.Leaves().Select(l => l.Path))}]");
+        }
+    }
+
+    /// <summary>A tree of this structure whose leaves are <paramref name="leaves"/>, in <see cref="Leaves"/> order.</summary>
+    public TensorTree WithLeaves(IReadOnlyList<Tensor> leaves)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        if (leaves.Count != LeafCount)
+        {
+            throw new ArgumentException($"TensorTree.WithLeaves: the tree has {LeafCount} leaves, got {leaves.Count} tensors.");
+        }
+
+        int i = 0;
+        return Map(_ => leaves[i++]);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<KeyValuePair<string, TensorTree>> GetEnumerator() =>
+        (_children ?? []).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>One line per leaf: path, dtype and shape.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder("TensorTree {");
+        foreach (var (path, t) in Leaves())
+        {
+            sb.Append("\n  ").Append(path.Length == 0 ? "(leaf)" : path).Append(": ").Append(t.DType.Name()).Append(t.Shape);
+        }
+
+        return sb.Append(LeafCount == 0 ? "}" : "\n}").ToString();
+    }
+}
