@@ -18,6 +18,9 @@ public sealed class Device : IEquatable<Device>
         Backend = backend;
     }
 
+    /// <summary>A second device identity over a given backend: lets tests exercise mixed-device errors.</summary>
+    internal static Device Create(string name, IBackend backend) => new(name, backend);
+
     /// <summary>A short name such as <c>cpu</c>.</summary>
     public string Name { get; }
 

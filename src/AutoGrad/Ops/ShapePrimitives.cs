@@ -171,8 +171,15 @@ internal sealed class CastPrimitive(DType target) : Primitive
 
     public override bool Differentiable => target.IsFloating();
 
-    public static Tensor Apply(Tensor x, DType dtype, CallSite site) =>
-        x.DType == dtype ? x : Dispatch.Apply(new CastPrimitive(dtype), x);
+    public static Tensor Apply(Tensor x, DType dtype, CallSite site)
+    {
+        if (!Enum.IsDefined(dtype))
+        {
+            throw site.Error("Cast", $"unknown dtype {(int)dtype} for {OpCheck.Describe(x)}");
+        }
+
+        return x.DType == dtype ? x : Dispatch.Apply(new CastPrimitive(dtype), x);
+    }
 
     public override Tensor Forward(Tensor[] inputs)
     {
