@@ -68,7 +68,18 @@ public static class Numerical
         var inputs = xs.Select(x => x.Detach()).ToArray();
         var value = f(inputs).Detach();
         var differentiable = Enumerable.Range(0, xs.Length).Where(i => inputs[i].DType.IsFloating()).ToArray();
-        var (_, pullback) = Transforms.Vjp(args => f(args.Zip(Enumerable.Range(0, xs.Length), (a, i) => a).ToArray()), inputs, file, line);
+
+        // Trace only the float inputs; integer inputs (indices, labels) stay fixed.
+        var (_, pullback) = Transforms.Vjp(floats =>
+        {
+            var args = (Tensor[])inputs.Clone();
+            for (int j = 0; j < differentiable.Length; j++)
+            {
+                args[differentiable[j]] = floats[j];
+            }
+
+            return f(args);
+        }, differentiable.Select(i => inputs[i]).ToArray(), file, line);
 
         // Analytic Jacobian rows: one pullback per output element.
         int outSize = value.Size;
@@ -78,9 +89,10 @@ public static class Numerical
             var basis = new double[outSize];
             basis[o] = 1;
             var cotangents = pullback(Tensor.FromDoubles(basis, value.Dims, value.DType, value.Device));
-            foreach (int i in differentiable)
+            for (int j = 0; j < differentiable.Length; j++)
             {
-                var row = cotangents[i].ToDoubleArray();
+                int i = differentiable[j];
+                var row = cotangents[j].ToDoubleArray();
                 Array.Copy(row, 0, analytic[i], o * row.Length, row.Length);
             }
         }
