@@ -57,7 +57,19 @@ public readonly struct Shape : IEquatable<Shape>, IReadOnlyList<int>
     public int Count => Dims.Length;
 
     /// <summary>The size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
-    public int this[int axis] => Dims[axis < 0 ? axis + Rank : axis];
+    public int this[int axis]
+    {
+        get
+        {
+            int a = axis < 0 ? axis + Rank : axis;
+            if (a < 0 || a >= Rank)
+            {
+                throw new ArgumentOutOfRangeException(nameof(axis), axis, $"Shape {this}: axis {axis} is out of range for rank {Rank}");
+            }
+
+            return Dims[a];
+        }
+    }
 
     /// <summary>A copy of the dimensions.</summary>
     public int[] ToArray() => (int[])Dims.Clone();

@@ -20,6 +20,21 @@ public sealed partial class Tensor
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         FromHost(data, data?.Length ?? 0, shape, device, new CallSite(file, line));
 
+    /// <summary>A float32 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
+    public static Tensor FromSpan(ReadOnlySpan<float> data, int[]? shape = null, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromHost(data.ToArray(), data.Length, shape, device, new CallSite(file, line));
+
+    /// <summary>A float64 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
+    public static Tensor FromSpan(ReadOnlySpan<double> data, int[]? shape = null, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromHost(data.ToArray(), data.Length, shape, device, new CallSite(file, line));
+
+    /// <summary>An int32 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
+    public static Tensor FromSpan(ReadOnlySpan<int> data, int[]? shape = null, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromHost(data.ToArray(), data.Length, shape, device, new CallSite(file, line));
+
     /// <summary>A float64 matrix from a rectangular array.</summary>
     public static Tensor FromArray(double[,] data, Device? device = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
@@ -141,7 +156,13 @@ public sealed partial class Tensor
             throw site.Error("Arange", $"needs finite bounds and a non-zero step, got start {start}, stop {stop}, step {step}");
         }
 
-        int n = (int)Math.Max(0, Math.Ceiling((stop - start) / step));
+        double count = Math.Max(0, Math.Ceiling((stop - start) / step));
+        if (count > int.MaxValue)
+        {
+            throw site.Error("Arange", $"[{start}, {stop}) by {step} has {count} elements, more than a tensor can hold");
+        }
+
+        int n = (int)count;
         var values = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -228,7 +249,9 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 0-d constant with the dtype and device of <paramref name="like"/>.</summary>
-    internal static Tensor ScalarLike(double value, Tensor like) => Full([], value, like.DType, like.Device);
+    /// <remarks>A null <paramref name="like"/> gives a float64 scalar, so that the op it feeds reports the null input itself.</remarks>
+    internal static Tensor ScalarLike(double value, Tensor? like) =>
+        like is null ? Full([], value, DType.Float64) : Full([], value, like.DType, like.Device);
 
     internal static Tensor FromDoubles(double[] values, int[] dims, DType dtype, Device device)
     {

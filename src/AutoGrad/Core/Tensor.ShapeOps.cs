@@ -160,6 +160,11 @@ public sealed partial class Tensor
             throw site.Error("Stack", "needs at least one tensor");
         }
 
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            OpCheck.NotNull("Stack", site, tensors[i], $"tensor {i}");
+        }
+
         foreach (var t in tensors)
         {
             if (t.Shape != tensors[0].Shape)

@@ -14,6 +14,11 @@ internal sealed class ConcatPrimitive(int axis) : Primitive
             throw site.Error("Concat", "needs at least one tensor");
         }
 
+        for (int i = 0; i < parts.Length; i++)
+        {
+            OpCheck.NotNull("Concat", site, parts[i], $"tensor {i}");
+        }
+
         var first = parts[0];
         if (first.Rank == 0)
         {

@@ -3,8 +3,17 @@ namespace AutoGrad.Ops;
 /// <summary>Input validation shared by the ops; every failure names the op, the location and the shapes or dtypes.</summary>
 internal static class OpCheck
 {
+    public static void NotNull(string op, CallSite site, Tensor? x, string role)
+    {
+        if (x is null)
+        {
+            throw site.Error(op, $"{role} is null");
+        }
+    }
+
     public static void Floating(string op, CallSite site, Tensor x)
     {
+        NotNull(op, site, x, "input");
         if (!x.DType.IsFloating())
         {
             throw site.Error(op, $"expected a float32 or float64 tensor, got {Describe(x)}");

@@ -17,6 +17,42 @@ public class TensorTests
     }
 
     [Fact]
+    public void FromSpanCopiesASliceOfABuffer()
+    {
+        var buffer = new[] { 9f, 1, 2, 3, 4, 9 };
+        var t = Tensor.FromSpan(buffer.AsSpan(1, 4), [2, 2]);
+        buffer[1] = 0;
+        Assert.Equal(DType.Float32, t.DType);
+        Assert.Equal([1.0, 2, 3, 4], t.ToDoubleArray());
+        Assert.Equal(DType.Float64, Tensor.FromSpan(new[] { 1.0 }.AsSpan()).DType);
+        Assert.Equal([7], Tensor.FromSpan(new[] { 7 }.AsSpan()).ToInt32Array());
+        Assert.Throws<TensorOpException>(() => Tensor.FromSpan(buffer.AsSpan(0, 3), [2, 2]));
+    }
+
+    [Fact]
+    public void NullTensorsAreReportedByTheOp()
+    {
+        Tensor? none = null;
+        var ex = Assert.Throws<TensorOpException>(() => Tensor.Ones([2]) + none!);
+        Assert.StartsWith("Add at TensorTests.cs:", ex.Message);
+        Assert.Contains("input is null", ex.Message);
+        Assert.Throws<TensorOpException>(() => none! * 2.0);
+        Assert.Throws<TensorOpException>(() => Tensor.Concat([Tensor.Ones([2]), none!]));
+        Assert.Throws<ArgumentNullException>(() => Tensor.Ones([2]).MatMul(none!));
+    }
+
+    [Fact]
+    public void ShapeIndexerChecksTheAxis()
+    {
+        var s = new Shape(2, 3);
+        Assert.Equal(3, s[-1]);
+        Assert.Equal(2, s[0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => s[2]);
+        Assert.Equal("[2,3]", s.ToString());
+        Assert.Throws<ArgumentException>(() => new Shape(2, -1));
+    }
+
+    [Fact]
     public void FromArrayCopiesItsInput()
     {
         var data = new[] { 1.0, 2.0 };
