@@ -37,32 +37,29 @@ public sealed partial class Tensor
 
     /// <summary>A float64 matrix from a rectangular array.</summary>
     public static Tensor FromArray(double[,] data, Device? device = null,
-        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        var flat = new double[data.Length];
-        int k = 0;
-        foreach (double v in data)
-        {
-            flat[k++] = v;
-        }
-
-        return FromHost(flat, flat.Length, [data.GetLength(0), data.GetLength(1)], device, new CallSite(file, line));
-    }
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromMatrix(data, device, new CallSite(file, line));
 
     /// <summary>A float32 matrix from a rectangular array.</summary>
     public static Tensor FromArray(float[,] data, Device? device = null,
-        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        FromMatrix(data, device, new CallSite(file, line));
+
+    private static Tensor FromMatrix<T>(T[,]? data, Device? device, CallSite site)
     {
-        ArgumentNullException.ThrowIfNull(data);
-        var flat = new float[data.Length];
+        if (data is null)
+        {
+            throw site.Error("FromArray", "data is null");
+        }
+
+        var flat = new T[data.Length];
         int k = 0;
-        foreach (float v in data)
+        foreach (T v in data)
         {
             flat[k++] = v;
         }
 
-        return FromHost(flat, flat.Length, [data.GetLength(0), data.GetLength(1)], device, new CallSite(file, line));
+        return FromHost(flat, flat.Length, [data.GetLength(0), data.GetLength(1)], device, site);
     }
 
     private static Tensor FromHost(Array? data, int length, int[]? shape, Device? device, CallSite site)

@@ -447,29 +447,28 @@ public static partial class OpCases
         return (o, full);
     }
 
-    private static (double[], int[]) GatherReference(double[] x, int[] shape, double[] idx, int[] idxShape, int axis)
+    /// <summary>Visits every index position k of an indices tensor with the full-tensor index it names.</summary>
+    private static void AlongAxis(double[] idx, int[] idxShape, int[] shape, int axis, Action<int, int> visit)
     {
-        var o = new double[idx.Length];
-        for (int k = 0; k < o.Length; k++)
+        for (int k = 0; k < idx.Length; k++)
         {
             var at = Ref.Unravel(k, idxShape);
             at[axis] = (int)idx[k];
-            o[k] = x[Ref.Ravel(at, shape)];
+            visit(k, Ref.Ravel(at, shape));
         }
+    }
 
+    private static (double[], int[]) GatherReference(double[] x, int[] shape, double[] idx, int[] idxShape, int axis)
+    {
+        var o = new double[idx.Length];
+        AlongAxis(idx, idxShape, shape, axis, (k, at) => o[k] = x[at]);
         return (o, idxShape);
     }
 
     private static (double[], int[]) ScatterReference(double[] g, double[] idx, int[] idxShape, int[] shape, int axis)
     {
         var o = new double[Ref.Size(shape)];
-        for (int k = 0; k < g.Length; k++)
-        {
-            var at = Ref.Unravel(k, idxShape);
-            at[axis] = (int)idx[k];
-            o[Ref.Ravel(at, shape)] += g[k];
-        }
-
+        AlongAxis(idx, idxShape, shape, axis, (k, at) => o[at] += g[k]);
         return (o, shape);
     }
 
