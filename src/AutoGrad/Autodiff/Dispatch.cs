@@ -23,7 +23,7 @@ internal static class Dispatch
             if (!trace.IsActive)
             {
                 throw new InvalidOperationException(
-                    $"{primitive.Name}: a tensor traced by {trace.Transform} (level {trace.Level}) was used after that transform returned. " +
+                    $"{primitive.Name} at {CallSite.Unknown.Resolve()}: a tensor traced by {trace.Transform} was used after that transform returned. " +
                     "Return values from the function instead of storing them outside it (or use Detach()).");
             }
 
@@ -38,9 +38,10 @@ internal static class Dispatch
             return primitive.Forward(inputs);
         }
 
-        if (TraceStack.NoGradActive || !primitive.Differentiable)
+        if (!primitive.Differentiable || top.Level <= TraceStack.NoGradBoundary)
         {
-            // Nothing is recorded: compute on the concrete values.
+            // Nothing is recorded (no derivative, or every trace involved was opened outside a no-grad
+            // scope): compute on the concrete values.
             var concrete = new Tensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++)
             {

@@ -26,8 +26,7 @@ internal static class Forward
             }
         }
 
-        var trace = new ForwardTrace("Jvp", TraceStack.Depth + 1);
-        TraceStack.Push(trace);
+        var trace = new ForwardTrace("Jvp");
         Tensor y;
         try
         {
@@ -41,7 +40,7 @@ internal static class Forward
         }
         finally
         {
-            TraceStack.Pop(trace);
+            trace.Close();
         }
 
         return y.Trace == trace ? (y.Primal!, y.Tangent!) : (y, Tensor.ZerosLike(y));

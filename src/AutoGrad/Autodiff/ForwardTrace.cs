@@ -6,7 +6,7 @@ namespace AutoGrad.Autodiff;
 /// Forward mode: every traced tensor carries a tangent beside its primal, and each primitive's JVP rule
 /// pushes tangents through as the function runs. Nothing is recorded.
 /// </summary>
-internal sealed class ForwardTrace(string transform, int level) : Trace(transform, level)
+internal sealed class ForwardTrace(string transform) : Trace(transform)
 {
     public Tensor NewDual(Tensor primal, Tensor tangent) => new(this, primal, -1, tangent);
 

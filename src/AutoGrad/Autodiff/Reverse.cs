@@ -58,8 +58,7 @@ internal static class Reverse
 
     private static (ReverseTrace Trace, Tensor Output, Tensor[] Variables) Run(string name, CallSite site, Func<Tensor[], Tensor> f, Tensor[] xs, int[] chosen)
     {
-        var trace = new ReverseTrace(name, TraceStack.Depth + 1);
-        TraceStack.Push(trace);
+        var trace = new ReverseTrace(name);
         Tensor y;
         var variables = new Tensor[chosen.Length];
         try
@@ -75,7 +74,7 @@ internal static class Reverse
         }
         finally
         {
-            TraceStack.Pop(trace);
+            trace.Close();
         }
 
         return (trace, y, variables);
@@ -121,11 +120,23 @@ internal static class Reverse
     /// <summary>Strips <paramref name="trace"/>'s level from a result, leaving lower levels intact.</summary>
     public static Tensor Lower(Tensor y, Trace trace) => y.Trace == trace ? y.Primal! : y;
 
-    public static TAux LowerAux<TAux>(TAux aux, Trace trace) => aux switch
+    /// <summary>
+    /// Strips <paramref name="trace"/>'s level from every tensor in an auxiliary value: a tensor, a tree,
+    /// an array or list of tensors, a string-keyed dictionary of tensors, or a tuple of any of these
+    /// (recursively). Other values pass through unchanged.
+    /// </summary>
+    public static TAux LowerAux<TAux>(TAux aux, Trace trace) => (TAux)LowerObject(aux, trace)!;
+
+    private static object? LowerObject(object? value, Trace trace) => value switch
     {
-        Tensor t => (TAux)(object)Lower(t, trace),
-        TensorTree tree => (TAux)(object)tree.Map(t => Lower(t, trace)),
-        Tensor[] array => (TAux)(object)array.Select(t => Lower(t, trace)).ToArray(),
-        _ => aux,
+        null => null,
+        Tensor t => Lower(t, trace),
+        TensorTree tree => tree.Map(t => Lower(t, trace)),
+        Tensor[] array => array.Select(t => Lower(t, trace)).ToArray(),
+        List<Tensor> list => list.Select(t => Lower(t, trace)).ToList(),
+        Dictionary<string, Tensor> dict => dict.ToDictionary(kv => kv.Key, kv => Lower(kv.Value, trace)),
+        System.Runtime.CompilerServices.ITuple tuple when tuple.Length <= 7 && value.GetType().IsValueType && value.GetType().FullName!.StartsWith("System.ValueTuple", StringComparison.Ordinal) =>
+            Activator.CreateInstance(value.GetType(), Enumerable.Range(0, tuple.Length).Select(i => LowerObject(tuple[i], trace)).ToArray()),
+        _ => value,
     };
 }

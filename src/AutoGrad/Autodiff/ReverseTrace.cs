@@ -6,7 +6,7 @@ namespace AutoGrad.Autodiff;
 /// Reverse mode: a tape of primitive applications in execution order. Backward walks it once from the
 /// output down, calling each primitive's VJP rule and adding cotangents of values used several times.
 /// </summary>
-internal sealed class ReverseTrace(string transform, int level) : Trace(transform, level)
+internal sealed class ReverseTrace(string transform) : Trace(transform)
 {
     private readonly List<TapeNode> _nodes = [];
 

@@ -3,27 +3,30 @@ using AutoGrad.Ops;
 namespace AutoGrad.Autodiff;
 
 /// <summary>
-/// One level of differentiation. Every transform call opens a trace one level above the innermost
-/// active one; an op whose inputs belong to several traces is handled by the highest level, which
-/// treats lower-level tensors as constants. This tagging is what keeps nested derivatives from mixing
+/// One level of differentiation. Every transform call opens a trace at a level above every trace opened
+/// before it; an op whose inputs belong to several traces is handled by the highest level, which treats
+/// lower-level tensors as constants. This tagging is what keeps nested derivatives from mixing
 /// (no perturbation confusion).
 /// </summary>
 internal abstract class Trace
 {
-    protected Trace(string transform, int level)
+    protected Trace(string transform)
     {
         Transform = transform;
-        Level = level;
+        Level = TraceStack.NextLevel();
     }
 
     /// <summary>The user-facing name of the transform that opened this trace, for messages.</summary>
     public string Transform { get; }
 
-    /// <summary>Nesting depth, 1 for the outermost transform.</summary>
-    public int Level { get; }
+    /// <summary>The rank of this trace: higher levels were opened later and are nested inside lower ones.</summary>
+    public long Level { get; }
 
     /// <summary>False once the transform that opened the trace has returned.</summary>
-    public bool IsActive { get; set; } = true;
+    public bool IsActive { get; private set; } = true;
+
+    /// <summary>Marks the trace finished: its tensors may no longer enter ops.</summary>
+    public void Close() => IsActive = false;
 
     /// <summary>
     /// Lifts the result of <paramref name="primitive"/> to this level: <paramref name="primals"/> are the

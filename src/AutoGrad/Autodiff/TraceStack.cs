@@ -1,33 +1,31 @@
 namespace AutoGrad.Autodiff;
 
-/// <summary>The active traces of the current thread, innermost last, and the no-grad depth.</summary>
+/// <summary>
+/// Trace levels and the no-grad scopes of the current thread. Levels come from one process-wide
+/// counter, so a trace opened later always ranks above every trace opened before it, on any thread:
+/// nesting order is creation order.
+/// </summary>
 internal static class TraceStack
 {
-    [ThreadStatic]
-    private static List<Trace>? _active;
+    private static long _lastLevel;
 
     [ThreadStatic]
-    private static int _noGradDepth;
+    private static List<long>? _noGradBoundaries;
 
-    public static int Depth => _active?.Count ?? 0;
+    /// <summary>A fresh level, above every level handed out so far.</summary>
+    public static long NextLevel() => Interlocked.Increment(ref _lastLevel);
 
-    public static bool NoGradActive => _noGradDepth > 0;
+    /// <summary>The level at or below which traces are switched off by the innermost no-grad scope (0 when none).</summary>
+    public static long NoGradBoundary => _noGradBoundaries is { Count: > 0 } b ? b[^1] : 0;
 
-    public static void Push(Trace trace) => (_active ??= []).Add(trace);
+    /// <summary>Opens a no-grad scope: traces opened so far stop recording; traces opened inside it work.</summary>
+    public static void EnterNoGrad() => (_noGradBoundaries ??= []).Add(Interlocked.Read(ref _lastLevel));
 
-    public static void Pop(Trace trace)
+    public static void ExitNoGrad()
     {
-        var active = _active!;
-        if (active.Count == 0 || active[^1] != trace)
+        if (_noGradBoundaries is { Count: > 0 } b)
         {
-            throw new InvalidOperationException("AutoGrad: transforms were exited out of order.");
+            b.RemoveAt(b.Count - 1);
         }
-
-        active.RemoveAt(active.Count - 1);
-        trace.IsActive = false;
     }
-
-    public static void EnterNoGrad() => _noGradDepth++;
-
-    public static void ExitNoGrad() => _noGradDepth--;
 }

@@ -134,6 +134,24 @@ public static class Transforms
         };
     }
 
+    /// <summary>Has-aux gradient of a function of several tensors, with respect to <paramref name="argnums"/> (all when none are given).</summary>
+    public static Func<Tensor[], (Tensor[] Grads, TAux Aux)> GradWithAux<TAux>(Func<Tensor[], (Tensor Loss, TAux Aux)> f, int[]? argnums = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var site = new CallSite(file, line);
+        return xs =>
+        {
+            TAux aux = default!;
+            var (_, grads) = Reverse.ValueAndGrad("GradWithAux", site, args =>
+            {
+                var (loss, a) = f(args);
+                aux = a;
+                return loss;
+            }, xs, argnums, onExit: trace => aux = Reverse.LowerAux(aux, trace));
+            return (grads, aux);
+        };
+    }
+
     /// <summary>
     /// The value of <paramref name="f"/> at <paramref name="x"/> and its pullback v ↦ vᵀ·∂f/∂x (JAX <c>vjp</c>).
     /// The pullback can be called many times, with cotangents of the output's shape and dtype.
@@ -186,29 +204,31 @@ public static class Transforms
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(tangents);
-        tree.RequireSameStructure(tangents, "Jvp");
+        var site = new CallSite(file, line);
+        if (!tree.HasSameStructure(tangents))
+        {
+            throw site.Error("Jvp", $"the tangent tree must have the structure of the input tree: [{string.Join(", ", tree.Leaves().Select(l => l.Path))}] vs [{string.Join(", ", tangents.Leaves().Select(l => l.Path))}]");
+        }
+
         var xs = tree.Leaves().Select(l => l.Value).ToArray();
         var ts = tangents.Leaves().Select(l => l.Value).ToArray();
-        return Forward.Jvp(new CallSite(file, line), leaves => f(tree.WithLeaves(leaves)), xs, ts);
+        return Forward.Jvp(site, leaves => f(tree.WithLeaves(leaves)), xs, ts);
     }
 
     /// <summary>
-    /// A scope in which nothing is differentiated: ops on traced tensors compute plain values, as under
-    /// PyTorch's <c>torch.no_grad()</c>. Use with <c>using</c>.
+    /// A scope in which the transforms already running stop differentiating: ops on their traced tensors
+    /// compute plain values, as under PyTorch's <c>torch.no_grad()</c>. Transforms started inside the
+    /// scope work normally. Use with <c>using</c>; the scope belongs to the calling thread.
     /// </summary>
-    public static NoGradScope NoGrad()
-    {
-        TraceStack.EnterNoGrad();
-        return new NoGradScope(true);
-    }
+    public static NoGradScope NoGrad() => new();
 }
 
-/// <summary>The scope returned by <see cref="Transforms.NoGrad"/>; disposing it ends the scope.</summary>
-public struct NoGradScope : IDisposable
+/// <summary>The scope returned by <see cref="Transforms.NoGrad"/>; disposing it (once or more) ends the scope.</summary>
+public sealed class NoGradScope : IDisposable
 {
-    private bool _active;
+    private bool _active = true;
 
-    internal NoGradScope(bool active) => _active = active;
+    internal NoGradScope() => TraceStack.EnterNoGrad();
 
     /// <summary>Ends the no-grad scope.</summary>
     public void Dispose()

@@ -115,13 +115,8 @@ public sealed partial class Tensor
     {
         var site = new CallSite(file, line);
         ArgumentNullException.ThrowIfNull(shape);
-        foreach (int d in shape)
-        {
-            if (d < 0)
-            {
-                throw site.Error("Full", $"dimensions must be non-negative, got {Shape.Format(shape)}");
-            }
-        }
+        Ops.OpCheck.Size("Full", site, shape);
+        Ops.OpCheck.DefinedDType("Full", site, dtype);
 
         if (dtype == DType.Int32 && (value != Math.Floor(value) || value > int.MaxValue || value < int.MinValue))
         {
@@ -160,6 +155,11 @@ public sealed partial class Tensor
         }
 
         int n = (int)count;
+        if (dtype == DType.Int32 && (start != Math.Floor(start) || step != Math.Floor(step)))
+        {
+            throw site.Error("Arange", $"an int32 range needs whole start and step, got start {start}, step {step}");
+        }
+
         var values = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -170,9 +170,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>The n×n identity matrix.</summary>
-    public static Tensor Eye(int n, DType dtype = DType.Float32, Device? device = null)
+    public static Tensor Eye(int n, DType dtype = DType.Float32, Device? device = null,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        Ops.OpCheck.Size("Eye", new CallSite(file, line), [n, n]);
         var values = new double[n * n];
         for (int i = 0; i < n; i++)
         {
@@ -221,6 +222,12 @@ public sealed partial class Tensor
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = low + (high - low) * generator.NextDouble();
+
+            // Rounding to float32 can land on high itself; keep the interval half-open.
+            if (dtype == DType.Float32 && high > low && (float)values[i] >= (float)high)
+            {
+                values[i] = Math.Max(low, MathF.BitDecrement((float)high));
+            }
         }
 
         return FromDoubles(values, probe.Dims, dtype, probe.Device);
@@ -246,9 +253,10 @@ public sealed partial class Tensor
     }
 
     /// <summary>A 0-d constant with the dtype and device of <paramref name="like"/>.</summary>
-    /// <remarks>A null <paramref name="like"/> gives a float64 scalar, so that the op it feeds reports the null input itself.</remarks>
+    /// <remarks>A null <paramref name="like"/> gives a float64 scalar, so that the op it feeds reports the null input itself.
+    /// The scalar is float64 when <paramref name="like"/> is not a float tensor, for the same reason.</remarks>
     internal static Tensor ScalarLike(double value, Tensor? like) =>
-        like is null ? Full([], value, DType.Float64) : Full([], value, like.DType, like.Device);
+        like is null || !like.DType.IsFloating() ? Full([], value, DType.Float64, like?.Device) : Full([], value, like.DType, like.Device);
 
     internal static Tensor FromDoubles(double[] values, int[] dims, DType dtype, Device device)
     {

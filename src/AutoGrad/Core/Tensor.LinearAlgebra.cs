@@ -30,6 +30,13 @@ public sealed partial class Tensor
             throw site.Error("MatMul", $"inner dimensions differ, {a.Shape} @ {b.Shape}");
         }
 
+        // A stack of matrices times one matrix is one tall matrix product: no copies of b per batch.
+        if (a.Rank > 2 && b.Rank == 2)
+        {
+            var flat = MatMulPrimitive.Apply(a.Reshape([-1, ka], file, line), b, false, false, site);
+            return flat.Reshape([.. a.Dims[..^1], b.Dims[1]], file, line);
+        }
+
         // Promote vectors to matrices, remembering which axes to drop at the end.
         var am = a.Rank == 1 ? a.Reshape([1, ka], file, line) : a;
         var bm = b.Rank == 1 ? b.Reshape([kb, 1], file, line) : b;

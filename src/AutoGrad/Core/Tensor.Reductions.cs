@@ -18,6 +18,7 @@ public sealed partial class Tensor
     public Tensor Mean(int[]? axes = null, bool keepDims = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var site = new CallSite(file, line);
+        OpCheck.Floating("Mean", site, this);
         var resolved = OpCheck.Axes("Mean", site, axes, Rank);
         int count = 1;
         foreach (int a in resolved)

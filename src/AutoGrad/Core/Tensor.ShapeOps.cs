@@ -171,6 +171,13 @@ public sealed partial class Tensor
             {
                 throw site.Error("Stack", $"all tensors must have the same shape, got {string.Join(", ", tensors.Select(q => q.Shape.ToString()))}");
             }
+
+            if (t.DType != tensors[0].DType)
+            {
+                throw site.Error("Stack", $"dtypes differ, {OpCheck.Describe(tensors[0])} and {OpCheck.Describe(t)}");
+            }
+
+            OpCheck.SameDevice("Stack", site, tensors[0], t);
         }
 
         int a = OpCheck.Axis("Stack", site, axis, tensors[0].Rank + 1);

@@ -10,6 +10,31 @@ public sealed partial class Tensor
     private const int PrintThreshold = 1000;
     private const int EdgeItems = 3;
 
+    /// <summary>
+    /// The elements in row-major order as <typeparamref name="T"/>: <see cref="double"/> or
+    /// <see cref="float"/> (converted from any dtype), or <see cref="int"/> (int32 tensors only).
+    /// </summary>
+    public T[] ToArray<T>([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return (T[])(object)ToDoubleArray();
+        }
+
+        if (typeof(T) == typeof(float))
+        {
+            return (T[])(object)ToFloatArray();
+        }
+
+        if (typeof(T) == typeof(int))
+        {
+            return (T[])(object)ToInt32Array(file, line);
+        }
+
+        throw new CallSite(file, line).Error("ToArray", $"element type {typeof(T).Name} is not supported; use double, float or int");
+    }
+
     /// <summary>The elements in row-major order as doubles (converted from any dtype).</summary>
     public double[] ToDoubleArray() => Concrete.ConvertedArray<double>(v => v, v => v, v => v);
 
@@ -61,7 +86,7 @@ public sealed partial class Tensor
         sb.Append("Tensor(").Append(DType.Name()).Append(Shape).Append(", ").Append(Device.Name);
         if (Trace is not null)
         {
-            sb.Append(", traced by ").Append(Trace.Transform).Append(" level ").Append(Trace.Level);
+            sb.Append(", traced by ").Append(Trace.Transform);
         }
 
         sb.Append(")\n");

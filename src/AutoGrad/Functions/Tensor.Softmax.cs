@@ -13,6 +13,7 @@ public sealed partial class Tensor
     /// <summary>log Σ exp(x) along <paramref name="axis"/>, computed stably.</summary>
     public Tensor LogSumExp(int axis = -1, bool keepDims = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        CheckAxis("LogSumExp", axis, file, line);
         var shift = StableShift(axis, file, line);
         var result = (this - shift).Exp(file, line).Sum(axis, keepDims: true, file, line).Log(file, line) + shift;
         return keepDims ? result : result.Squeeze(axis, file, line);
@@ -21,13 +22,29 @@ public sealed partial class Tensor
     /// <summary>exp(x) / Σ exp(x) along <paramref name="axis"/>, computed stably.</summary>
     public Tensor Softmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        CheckAxis("Softmax", axis, file, line);
         var e = (this - StableShift(axis, file, line)).Exp(file, line);
         return e / e.Sum(axis, keepDims: true, file, line);
     }
 
     /// <summary>x − logsumexp(x) along <paramref name="axis"/>, computed stably.</summary>
-    public Tensor LogSoftmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        this - LogSumExp(axis, keepDims: true, file, line);
+    public Tensor LogSoftmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        CheckAxis("LogSoftmax", axis, file, line);
+        return this - LogSumExp(axis, keepDims: true, file, line);
+    }
+
+    /// <summary>Errors under the composite's own name: a float tensor, an axis in range, not of size 0.</summary>
+    private void CheckAxis(string op, int axis, string file, int line)
+    {
+        var site = new CallSite(file, line);
+        Ops.OpCheck.Floating(op, site, this);
+        int a = Ops.OpCheck.Axis(op, site, axis, Rank);
+        if (Dims[a] == 0)
+        {
+            throw site.Error(op, $"axis {axis} of {Shape} has size 0");
+        }
+    }
 
     /// <summary>The detached max along the axis, with infinite maxima replaced by 0 so that all −∞ rows give −∞, not NaN.</summary>
     private Tensor StableShift(int axis, string file, int line)

@@ -4,15 +4,15 @@ namespace AutoGrad;
 
 /// <summary>
 /// Numerical differentiation by central differences, mirroring the AD API: use it to check analytic
-/// gradients of your own functions (<c>GradCheck</c>) or to
-/// differentiate code that AutoGrad cannot trace. Inputs are perturbed one element at a time in their
-/// own dtype; prefer float64 for accuracy.
+/// gradients of your own functions (<c>GradCheck</c>) or to differentiate code that AutoGrad cannot
+/// trace. Inputs are perturbed one element at a time in their own dtype; prefer float64 for accuracy.
 /// </summary>
 public static class Numerical
 {
     /// <summary>
     /// The default step: 1e-6 for float64 (as PyTorch's gradcheck) and 1e-3 for float32, near the
     /// cube root of machine epsilon where central differences balance truncation and rounding error.
+    /// For an element x the step taken is step·max(1, |x|), so large values are not lost to rounding.
     /// </summary>
     public static double DefaultStep(DType dtype) => dtype == DType.Float32 ? 1e-3 : 1e-6;
 
@@ -20,20 +20,31 @@ public static class Numerical
     public static Tensor Gradient(Func<Tensor, Tensor> f, Tensor x, double? step = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(f);
-        return Gradient(xs => f(xs[0]), [x], step, file, line)[0];
+        return Gradient(xs => f(xs[0]), [x], null, step, file, line)[0];
     }
 
-    /// <summary>The gradients of a scalar-valued function of several tensors by central differences.</summary>
-    public static Tensor[] Gradient(Func<Tensor[], Tensor> f, Tensor[] xs, double? step = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    /// <summary>
+    /// The gradients of a scalar-valued function of several tensors by central differences, with respect
+    /// to the arguments listed in <paramref name="argnums"/> (all when null), in that order — as
+    /// <c>Transforms.Grad</c>. Leave int32 inputs (labels) out of argnums.
+    /// </summary>
+    public static Tensor[] Gradient(Func<Tensor[], Tensor> f, Tensor[] xs, int[]? argnums = null, double? step = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(xs);
         var site = new CallSite(file, line);
-        var result = new Tensor[xs.Length];
-        for (int i = 0; i < xs.Length; i++)
+        var chosen = argnums ?? Enumerable.Range(0, xs.Length).ToArray();
+        var result = new Tensor[chosen.Length];
+        for (int j = 0; j < chosen.Length; j++)
         {
+            int i = chosen[j];
+            if (i < 0 || i >= xs.Length)
+            {
+                throw site.Error("Numerical.Gradient", $"argnum {i} is out of range for {xs.Length} argument(s)");
+            }
+
             var jac = JacobianColumns("Numerical.Gradient", site, f, xs, i, step, requireScalar: true);
-            result[i] = Tensor.FromDoubles(jac.Values, xs[i].Dims, xs[i].DType, xs[i].Device);
+            result[j] = Tensor.FromDoubles(jac.Values, xs[i].Dims, xs[i].DType, xs[i].Device);
         }
 
         return result;
@@ -48,8 +59,8 @@ public static class Numerical
     }
 
     /// <summary>
-    /// Compares the analytic gradient (reverse mode) of <paramref name="f"/> with central differences,
-    /// element by element of the full Jacobian, and reports the worst errors. An entry passes when
+    /// Compares the analytic derivative (reverse mode) of <paramref name="f"/> with central differences,
+    /// entry by entry of the full Jacobian, and reports the worst errors. An entry passes when
     /// |analytic − numerical| ≤ atol + rtol·|numerical| (PyTorch's gradcheck rule).
     /// </summary>
     public static GradCheckResult GradCheck(Func<Tensor, Tensor> f, Tensor x, GradCheckOptions? options = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
@@ -58,15 +69,15 @@ public static class Numerical
         return GradCheck(xs => f(xs[0]), [x], options, file, line);
     }
 
-    /// <summary>Gradient check of a function of several tensors; int32 inputs are passed through unchecked.</summary>
+    /// <summary>Gradient check of a function of several tensors; int32 inputs (indices, labels) are held fixed and not checked.</summary>
     public static GradCheckResult GradCheck(Func<Tensor[], Tensor> f, Tensor[] xs, GradCheckOptions? options = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(f);
         ArgumentNullException.ThrowIfNull(xs);
         var site = new CallSite(file, line);
         options ??= new GradCheckOptions();
-        var inputs = xs.Select(x => x.Detach()).ToArray();
-        var value = f(inputs).Detach();
+        var inputs = xs.Select((x, i) => x?.Detach() ?? throw site.Error("GradCheck", $"input {i} is null")).ToArray();
+        var value = Evaluate("GradCheck", site, f, inputs, requireScalar: false);
         var differentiable = Enumerable.Range(0, xs.Length).Where(i => inputs[i].DType.IsFloating()).ToArray();
 
         // Trace only the float inputs; integer inputs (indices, labels) stay fixed.
@@ -78,12 +89,12 @@ public static class Numerical
                 args[differentiable[j]] = floats[j];
             }
 
-            return f(args);
+            return f(args) ?? throw site.Error("GradCheck", "the function returned null");
         }, differentiable.Select(i => inputs[i]).ToArray(), file, line);
 
         // Analytic Jacobian rows: one pullback per output element.
         int outSize = value.Size;
-        var analytic = differentiable.ToDictionary(i => i, i => new double[outSize * inputs[i].Size]);
+        var analytic = differentiable.Select(i => new double[outSize * inputs[i].Size]).ToArray();
         for (int o = 0; o < outSize; o++)
         {
             var basis = new double[outSize];
@@ -91,23 +102,23 @@ public static class Numerical
             var cotangents = pullback(Tensor.FromDoubles(basis, value.Dims, value.DType, value.Device));
             for (int j = 0; j < differentiable.Length; j++)
             {
-                int i = differentiable[j];
                 var row = cotangents[j].ToDoubleArray();
-                Array.Copy(row, 0, analytic[i], o * row.Length, row.Length);
+                Array.Copy(row, 0, analytic[j], o * row.Length, row.Length);
             }
         }
 
         var reports = new List<GradCheckInputReport>();
-        foreach (int i in differentiable)
+        for (int j = 0; j < differentiable.Length; j++)
         {
+            int i = differentiable[j];
             var numerical = JacobianColumns("GradCheck", site, f, inputs, i, options.Step, requireScalar: false).Values;
-            reports.Add(Compare(i, inputs[i], value, analytic[i], numerical, options));
+            reports.Add(Compare(i, inputs[i], value, analytic[j], numerical, options.AtolFor(inputs[i].DType), options.RtolFor(inputs[i].DType)));
         }
 
         return new GradCheckResult(reports, options);
     }
 
-    private static GradCheckInputReport Compare(int input, Tensor x, Tensor value, double[] analytic, double[] numerical, GradCheckOptions options)
+    private static GradCheckInputReport Compare(int input, Tensor x, Tensor value, double[] analytic, double[] numerical, double atol, double rtol)
     {
         double maxAbs = 0, maxRel = 0, worstRatio = -1;
         int worst = 0;
@@ -123,10 +134,10 @@ public static class Numerical
 
             double scale = Math.Max(Math.Abs(a), Math.Abs(n));
             double rel = scale > 0 ? err / scale : 0;
-            double ratio = err / (options.Atol + options.Rtol * Math.Abs(n));
+            double ratio = err / (atol + rtol * Math.Abs(n));
             maxAbs = Math.Max(maxAbs, err);
             maxRel = Math.Max(maxRel, rel);
-            passed &= err <= options.Atol + options.Rtol * Math.Abs(n);
+            passed &= err <= atol + rtol * Math.Abs(n);
             if (ratio > worstRatio)
             {
                 worstRatio = ratio;
@@ -135,12 +146,11 @@ public static class Numerical
         }
 
         int inSize = Math.Max(x.Size, 1);
-        int outIndex = analytic.Length == 0 ? 0 : worst / inSize;
-        int inIndex = analytic.Length == 0 ? 0 : worst % inSize;
+        bool any = analytic.Length > 0;
         return new GradCheckInputReport(
             input, x.Shape, maxAbs, maxRel,
-            Unravel(outIndex, value.Dims), Unravel(inIndex, x.Dims),
-            analytic.Length == 0 ? 0 : analytic[worst], analytic.Length == 0 ? 0 : numerical[worst], passed);
+            Unravel(any ? worst / inSize : 0, value.Dims), Unravel(any ? worst % inSize : 0, x.Dims),
+            any ? analytic[worst] : 0, any ? numerical[worst] : 0, passed, atol, rtol);
     }
 
     private static int[] Unravel(int flat, int[] dims)
@@ -161,11 +171,11 @@ public static class Numerical
     /// <summary>∂f/∂xs[which] as a row-major (outSize × inSize) array, by central differences.</summary>
     private static (double[] Values, int[] OutDims) JacobianColumns(string op, CallSite site, Func<Tensor[], Tensor> f, Tensor[] xs, int which, double? step, bool requireScalar)
     {
-        var inputs = xs.Select(x => x?.Detach() ?? throw site.Error(op, "an input is null")).ToArray();
+        var inputs = xs.Select((x, i) => x?.Detach() ?? throw site.Error(op, $"input {i} is null")).ToArray();
         var x = inputs[which];
         if (!x.DType.IsFloating())
         {
-            throw site.Error(op, $"input {which} is {x.DType.Name()}{x.Shape}; only float tensors can be differentiated");
+            throw site.Error(op, $"input {which} is {x.DType.Name()}{x.Shape}; only float tensors can be differentiated (leave it out of argnums)");
         }
 
         double h = step ?? DefaultStep(x.DType);
@@ -179,15 +189,21 @@ public static class Numerical
         double[]? result = null;
         for (int k = 0; k < baseValues.Length; k++)
         {
+            double hk = h * Math.Max(1.0, Math.Abs(baseValues[k]));
             var plus = (double[])baseValues.Clone();
             var minus = (double[])baseValues.Clone();
-            plus[k] += h;
-            minus[k] -= h;
+            plus[k] += hk;
+            minus[k] -= hk;
             var xp = Tensor.FromDoubles(plus, x.Dims, x.DType, x.Device);
             var xm = Tensor.FromDoubles(minus, x.Dims, x.DType, x.Device);
 
             // The step actually taken after rounding to the input's dtype.
             double taken = xp.ToDoubleArray()[k] - xm.ToDoubleArray()[k];
+            if (!(taken > 0) || double.IsInfinity(taken))
+            {
+                throw site.Error(op, $"the step {hk:G3} is lost to rounding at element {k} of {x.DType.Name()}{x.Shape} (value {baseValues[k]:G6}); use float64 or a larger step");
+            }
+
             inputs[which] = xp;
             var fp = Evaluate(op, site, f, inputs, requireScalar);
             inputs[which] = xm;

@@ -24,11 +24,13 @@ internal static class BinaryRows
     public static readonly BinaryRow Mul = new("Mul", BinaryKernel.Mul, true, (a, b, y) => b, (a, b, y) => a, "a·b");
     public static readonly BinaryRow Div = new("Div", BinaryKernel.Div, true, (a, b, y) => 1.0 / b, (a, b, y) => -y / b, "a / b; ∂/∂b = −y/b");
 
-    // ∂/∂b = y·log a, taken as 0 where a = 0 (as PyTorch) so that 0^b with b > 0 has a finite gradient.
+    // As PyTorch: ∂/∂a is 0 where b = 0 (not 0·a^−1 = NaN at a = 0), and ∂/∂b = y·log a is 0 where
+    // a = 0. The log takes 1 in place of 0 so that no branch, even an unselected one, holds a NaN
+    // (which would leak into second derivatives through Where's VJP).
     public static readonly BinaryRow Pow = new("Pow", BinaryKernel.Pow, true,
-        (a, b, y) => b * a.Pow(b - 1.0),
-        (a, b, y) => Tensor.Where(a.Equal(0.0), Tensor.ZerosLike(y), y * a.Log()),
-        "a^b elementwise; ∂/∂a = b·a^(b−1), ∂/∂b = y·log a (0 where a = 0)");
+        (a, b, y) => Tensor.Where(b.Equal(0.0), Tensor.ZerosLike(y), b * a.Pow(b - 1.0)),
+        (a, b, y) => y * Tensor.Where(a.Equal(0.0), Tensor.OnesLike(a), a).Log(),
+        "a^b elementwise; ∂/∂a = b·a^(b−1) (0 where b = 0), ∂/∂b = y·log a (0 where a = 0)");
 
     // At ties the gradient is split evenly between a and b (as JAX and PyTorch).
     public static readonly BinaryRow Maximum = new("Maximum", BinaryKernel.Maximum, true,
@@ -61,6 +63,17 @@ internal sealed class BinaryPrimitive(BinaryRow row, int[] outShape) : Primitive
 
     public static Tensor Apply(BinaryRow row, Tensor a, Tensor b, CallSite site)
     {
+        OpCheck.NotNull(row.Name, site, a, "input");
+        OpCheck.NotNull(row.Name, site, b, "input");
+        if (!row.Differentiable && (a.DType == DType.Int32 || b.DType == DType.Int32))
+        {
+            // Comparisons accept int32 (labels, argmax results, constants against them): float64 holds
+            // every int32 exactly. The mask takes the float input's dtype, or float32 when both are
+            // int32, ready for Mean() as an accuracy.
+            var maskType = a.DType.IsFloating() ? a.DType : b.DType.IsFloating() ? b.DType : DType.Float32;
+            return Apply(row, a.To(DType.Float64), b.To(DType.Float64), site).To(maskType);
+        }
+
         OpCheck.Floating(row.Name, site, a);
         OpCheck.Floating(row.Name, site, b);
         OpCheck.SameDTypeAndDevice(row.Name, site, a, b);

@@ -200,6 +200,9 @@ internal sealed class OneHotPrimitive(int classes, DType dtype, CallSite site) :
             throw site.Error("OneHot", $"number of classes must be positive, got {classes}");
         }
 
+        OpCheck.DefinedDType("OneHot", site, dtype);
+        OpCheck.Size("OneHot", site, [.. labels.Dims, classes]);
+
         return Dispatch.Apply(new OneHotPrimitive(classes, dtype, site), labels);
     }
 

@@ -110,5 +110,34 @@ internal static class OpCheck
         return result;
     }
 
+    public static void DefinedDType(string op, CallSite site, DType dtype)
+    {
+        if (!Enum.IsDefined(dtype))
+        {
+            throw site.Error(op, $"unknown dtype {(int)dtype}");
+        }
+    }
+
+    /// <summary>The element count of <paramref name="dims"/>, or an error if it exceeds what a tensor can hold.</summary>
+    public static int Size(string op, CallSite site, ReadOnlySpan<int> dims)
+    {
+        long n = 1;
+        foreach (int d in dims)
+        {
+            if (d < 0)
+            {
+                throw site.Error(op, $"dimensions must be non-negative, got {Shape.Format(dims)}");
+            }
+
+            n *= d;
+            if (n > int.MaxValue)
+            {
+                throw site.Error(op, $"shape {Shape.Format(dims)} has more than {int.MaxValue} elements");
+            }
+        }
+
+        return (int)n;
+    }
+
     public static string Describe(Tensor x) => $"{x.DType.Name()}{x.Shape}";
 }

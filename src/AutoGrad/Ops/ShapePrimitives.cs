@@ -148,6 +148,8 @@ internal sealed class BroadcastToPrimitive(int[] shape) : Primitive
             throw site.Error("BroadcastTo", $"cannot broadcast {x.Shape} to {Shape.Format(shape)}");
         }
 
+        OpCheck.Size("BroadcastTo", site, shape);
+
         return x.Dims.AsSpan().SequenceEqual(shape) ? x : Dispatch.Apply(new BroadcastToPrimitive((int[])shape.Clone()), x);
     }
 
@@ -164,8 +166,12 @@ internal sealed class BroadcastToPrimitive(int[] shape) : Primitive
     public override Tensor Jvp(Tensor?[] tangents, Tensor[] inputs, Tensor output) => tangents[0]!.BroadcastTo(shape);
 }
 
-/// <summary>Converts between float32 and float64 (and from int32). VJP converts the cotangent back.</summary>
-internal sealed class CastPrimitive(DType target) : Primitive
+/// <summary>
+/// Converts between float32 and float64, from int32, and (without gradient) from float to int32, which
+/// truncates toward zero and rejects NaN, infinities and values outside the int32 range.
+/// VJP converts the cotangent back.
+/// </summary>
+internal sealed class CastPrimitive(DType target, CallSite site) : Primitive
 {
     public override string Name => "Cast";
 
@@ -178,12 +184,25 @@ internal sealed class CastPrimitive(DType target) : Primitive
             throw site.Error("Cast", $"unknown dtype {(int)dtype} for {OpCheck.Describe(x)}");
         }
 
-        return x.DType == dtype ? x : Dispatch.Apply(new CastPrimitive(dtype), x);
+        return x.DType == dtype ? x : Dispatch.Apply(new CastPrimitive(dtype, site), x);
     }
 
     public override Tensor Forward(Tensor[] inputs)
     {
         var x = inputs[0];
+        if (target == DType.Int32 && x.DType.IsFloating())
+        {
+            var values = x.ToDoubleArray();
+            for (int i = 0; i < values.Length; i++)
+            {
+                double v = values[i];
+                if (!(v > int.MinValue - 1.0 && v < int.MaxValue + 1.0))
+                {
+                    throw site.Error("Cast", $"element {i} of {OpCheck.Describe(x)} is {v}, which has no int32 value");
+                }
+            }
+        }
+
         var y = Tensor.Empty(target, x.Dims, x.Device);
         x.Backend.Cast(x.Storage!, y.Storage!);
         return y;
@@ -193,4 +212,5 @@ internal sealed class CastPrimitive(DType target) : Primitive
         [inputs[0].DType.IsFloating() ? g.To(inputs[0].DType) : null];
 
     public override Tensor Jvp(Tensor?[] tangents, Tensor[] inputs, Tensor output) => tangents[0]!.To(target);
+
 }

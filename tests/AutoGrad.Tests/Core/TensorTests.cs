@@ -124,7 +124,7 @@ public class TensorTests
             text = x.ToString();
             return x.Sum();
         })(Tensor.Scalar(1.0));
-        Assert.Contains("traced by Grad level 1", text);
+        Assert.Contains("Tensor(float64[], cpu, traced by Grad)", text);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public class OpPropertyTests
             var phi = Project(s, xs, v);
             var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
             var analytic = Transforms.Grad(phi)(floats);
-            var numeric = Numerical.Gradient(phi, floats, c.Step);
+            var numeric = Numerical.Gradient(phi, floats, step: c.Step);
             for (int i = 0; i < floats.Length; i++)
             {
                 Assert.Equal(floats[i].Shape, analytic[i].Shape);

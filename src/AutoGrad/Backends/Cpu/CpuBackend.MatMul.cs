@@ -82,13 +82,10 @@ internal sealed partial class CpuBackend
                 else
                 {
                     cRow.Clear();
+                    // No skipping of zeros in A: 0·∞ and 0·NaN in B must give NaN, as in BLAS.
                     for (int p = 0; p < k; p++)
                     {
-                        T s = aRow[p];
-                        if (s != T.Zero || T.IsNaN(s))
-                        {
-                            TensorPrimitives.MultiplyAdd(b.AsSpan(bBase + p * n, n), s, cRow, cRow);
-                        }
+                        TensorPrimitives.MultiplyAdd(b.AsSpan(bBase + p * n, n), aRow[p], cRow, cRow);
                     }
                 }
             }
