@@ -1,0 +1,19 @@
+namespace AutoGrad.Nn.Optim;
+
+/// <summary>
+/// An optimizer as a pair of pure functions over parameter trees, as in optax: <see cref="Init"/> makes
+/// the state for some parameters, <see cref="Update"/> takes gradients, state and parameters and returns
+/// the new parameters and the new state. Nothing is mutated and no state is hidden: the state is an
+/// ordinary <see cref="TensorTree"/> that can be inspected, saved and restored.
+/// </summary>
+public interface IOptimizer
+{
+    /// <summary>A short name for messages and logs, e.g. <c>adam</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The initial state for <paramref name="parameters"/> (step counter, moment estimates, …).</summary>
+    TensorTree Init(TensorTree parameters);
+
+    /// <summary>One step: returns the updated parameters and state. <paramref name="gradients"/> has the parameters' structure.</summary>
+    (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters);
+}
