@@ -16,6 +16,16 @@ public sealed class TensorOpException : ArgumentException
         Detail = detail;
     }
 
+    /// <summary>
+    /// For libraries built on AutoGrad (layers, losses): an error in the same format, for an op called
+    /// from <paramref name="callerFile"/> at <paramref name="callerLine"/> — pass on the values of your own
+    /// <c>[CallerFilePath]</c> and <c>[CallerLineNumber]</c> parameters.
+    /// </summary>
+    public TensorOpException(string op, string detail, string? callerFile, int callerLine)
+        : this(op, new CallSite(callerFile, callerLine).Resolve(), detail)
+    {
+    }
+
     /// <summary>The name of the op that rejected its input, e.g. <c>MatMul</c>.</summary>
     public string Op { get; }
 

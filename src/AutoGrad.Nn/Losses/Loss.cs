@@ -1,0 +1,170 @@
+using System.Runtime.CompilerServices;
+
+namespace AutoGrad.Nn.Losses;
+
+/// <summary>
+/// Loss functions as plain differentiable compositions (no derivative code), each numerically stable:
+/// cross-entropies work from logits through log-softmax or softplus, never log of a rounded probability.
+/// Per-sample losses are averaged (or summed) over every sample; per-element losses over every element.
+/// </summary>
+public static class Loss
+{
+    /// <summary>Mean squared error mean((p − t)²) (PyTorch <c>MSELoss</c>).</summary>
+    public static Tensor MeanSquaredError(Tensor predictions, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("MeanSquaredError", predictions, targets, file, line);
+        var d = predictions - targets;
+        return Reduce(d * d, reduction);
+    }
+
+    /// <summary>
+    /// ½·mean((p − t)²): the form whose gradient is the plain error (p − t)/n, used by the classic
+    /// backpropagation derivations.
+    /// </summary>
+    public static Tensor HalfMeanSquaredError(Tensor predictions, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        MeanSquaredError(predictions, targets, reduction, file, line) * 0.5;
+
+    /// <summary>Mean absolute error mean(|p − t|) (PyTorch <c>L1Loss</c>).</summary>
+    public static Tensor MeanAbsoluteError(Tensor predictions, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("MeanAbsoluteError", predictions, targets, file, line);
+        return Reduce((predictions - targets).Abs(), reduction);
+    }
+
+    /// <summary>Huber loss: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (PyTorch <c>HuberLoss</c>).</summary>
+    public static Tensor Huber(Tensor predictions, Tensor targets, double delta = 1.0, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("Huber", predictions, targets, file, line);
+        if (!(delta > 0) || double.IsInfinity(delta))
+        {
+            throw new TensorOpException("Huber", $"delta must be positive and finite, got {delta}", file, line);
+        }
+
+        var a = (predictions - targets).Abs();
+        var quadratic = a.Minimum(delta);
+        return Reduce(quadratic * quadratic * 0.5 + (a - quadratic) * delta, reduction);
+    }
+
+    /// <summary>
+    /// Binary cross-entropy on probabilities: −[t·log p + (1 − t)·log(1 − p)], with each log clamped at −100
+    /// as PyTorch's <c>BCELoss</c> does. Prefer <see cref="BinaryCrossEntropyWithLogits"/>.
+    /// </summary>
+    public static Tensor BinaryCrossEntropy(Tensor probabilities, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("BinaryCrossEntropy", probabilities, targets, file, line);
+        var logP = probabilities.Log().Maximum(-100.0);
+        var log1mP = (1.0 - probabilities).Log().Maximum(-100.0);
+        return Reduce(-(targets * logP + (1.0 - targets) * log1mP), reduction);
+    }
+
+    /// <summary>Binary cross-entropy on logits z: softplus(z) − t·z, stable for any z (PyTorch <c>BCEWithLogitsLoss</c>).</summary>
+    public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("BinaryCrossEntropyWithLogits", logits, targets, file, line);
+        return Reduce(logits.Softplus() - targets * logits, reduction);
+    }
+
+    /// <summary>
+    /// Categorical cross-entropy of logits [n, classes] against int32 labels [n]: −log softmax(z)[label],
+    /// averaged over samples (PyTorch <c>CrossEntropyLoss</c>).
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor labels, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.DType != DType.Int32)
+        {
+            return CrossEntropyWithProbabilities(logits, labels, reduction, file, line);
+        }
+
+        if (logits.Rank != 2 || labels.Rank != 1 || labels.Shape[0] != logits.Shape[0])
+        {
+            throw new TensorOpException("CrossEntropy", $"needs logits [n, classes] and int32 labels [n], got {logits.DType.Name()}{logits.Shape} and int32{labels.Shape}", file, line);
+        }
+
+        var picked = logits.LogSoftmax(-1, file, line).TakeAlongAxis(labels.Reshape([-1, 1]), 1, file, line);
+        return Reduce(-picked, reduction);
+    }
+
+    /// <summary>
+    /// Categorical cross-entropy of logits [n, classes] against one-hot or probability targets of the same
+    /// shape: −Σ t·log softmax(z) per sample.
+    /// </summary>
+    public static Tensor CrossEntropyWithProbabilities(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("CrossEntropy", logits, targets, file, line);
+        if (logits.Rank < 1)
+        {
+            throw new TensorOpException("CrossEntropy", $"needs logits with a class axis, got {logits.Shape}", file, line);
+        }
+
+        return Reduce(-(targets * logits.LogSoftmax(-1, file, line)).Sum(-1), reduction);
+    }
+
+    /// <summary>
+    /// Poisson negative log-likelihood with log-rate inputs: e^z − t·z (PyTorch <c>PoissonNLLLoss</c>,
+    /// log_input=True, without the Stirling term).
+    /// </summary>
+    public static Tensor Poisson(Tensor logRates, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("Poisson", logRates, targets, file, line);
+        return Reduce(logRates.Exp() - targets * logRates, reduction);
+    }
+
+    /// <summary>
+    /// Kullback–Leibler divergence KL(t ‖ p) from log-probabilities log p and target probabilities t, summed
+    /// over the last axis and averaged over samples (PyTorch <c>KLDivLoss</c> with reduction 'batchmean').
+    /// Terms with t = 0 contribute 0.
+    /// </summary>
+    public static Tensor KlDivergence(Tensor logPredictions, Tensor targets, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("KlDivergence", logPredictions, targets, file, line);
+        var positive = targets.Greater(0.0);
+        var safeLogT = Tensor.Where(positive, targets, Tensor.OnesLike(targets)).Log();
+        var terms = targets * (safeLogT - logPredictions);
+        return Reduce(logPredictions.Rank == 0 ? terms : terms.Sum(-1), reduction);
+    }
+
+    /// <summary>1 − cos(p, t) along the last axis, per sample (Keras's cosine similarity as a loss to minimize).</summary>
+    public static Tensor CosineSimilarity(Tensor predictions, Tensor targets, double epsilon = 1e-8, Reduction reduction = Reduction.Mean,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        SameShape("CosineSimilarity", predictions, targets, file, line);
+        if (predictions.Rank < 1)
+        {
+            throw new TensorOpException("CosineSimilarity", $"needs vectors, got {predictions.Shape}", file, line);
+        }
+
+        var dot = (predictions * targets).Sum(-1);
+        var norms = ((predictions * predictions).Sum(-1) * (targets * targets).Sum(-1)).Sqrt().Maximum(epsilon);
+        return Reduce(1.0 - dot / norms, reduction);
+    }
+
+    private static Tensor Reduce(Tensor values, Reduction reduction) =>
+        reduction == Reduction.Sum ? values.Sum() : values.Mean();
+
+    private static void SameShape(string op, Tensor a, Tensor b, string file, int line)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Shape != b.Shape)
+        {
+            throw new TensorOpException(op, $"predictions {a.DType.Name()}{a.Shape} and targets {b.DType.Name()}{b.Shape} must have the same shape", file, line);
+        }
+
+        if (a.DType != b.DType)
+        {
+            throw new TensorOpException(op, $"dtypes differ, {a.DType.Name()}{a.Shape} and {b.DType.Name()}{b.Shape}; convert one with To(DType)", file, line);
+        }
+    }
+}
