@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using AutoGrad.Nn.Data;
+using AutoGrad.Nn.Optim;
+
+namespace AutoGrad.Nn.Training;
+
+/// <summary>A model as a pure function of parameters and a batch of inputs.</summary>
+public delegate Tensor ModelFunction(TensorTree parameters, Tensor inputs);
+
+/// <summary>A loss of model outputs against a batch's labels or targets.</summary>
+public delegate Tensor LossFunction(Tensor outputs, Tensor targets);
+
+/// <summary>How to train.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>The epoch limit.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Rows per batch: 1 is true SGD; the dataset size (or more) is full-batch training.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Whether each epoch visits the rows in a fresh random order (without replacement).</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>The seed for shuffling and the validation split: the same seed gives the same loss curve.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>A fraction of the training rows held out for validation (0 for none).</summary>
+    public double ValidationSplit { get; init; }
+
+    /// <summary>The classic stopping rule: stop once an epoch's training loss falls below this.</summary>
+    public double? TargetLoss { get; init; }
+
+    /// <summary>Early stopping: stop after this many epochs without a better validation loss, keeping the best parameters.</summary>
+    public int? Patience { get; init; }
+
+    /// <summary>The float dtype of batches (match the parameters).</summary>
+    public DType DType { get; init; } = DType.Float32;
+}
+
+/// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
+/// <param name="Parameters">The trained parameters (the best ones under early stopping).</param>
+/// <param name="OptimizerState">The optimizer state after the last step.</param>
+/// <param name="History">Per-epoch metrics.</param>
+public sealed record TrainResult(TensorTree Parameters, TensorTree OptimizerState, History History);
+
+/// <summary>
+/// The training loop, built only from the pieces: per batch, <c>ValueAndGrad</c> of loss∘model over the
+/// parameter tree, optional clipping, then the optimizer's pure update. Nothing is hidden or mutated.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Trains and returns the new parameters, optimizer state and history.</summary>
+    /// <param name="model">The network as a function of parameters and inputs.</param>
+    /// <param name="parameters">Starting parameters.</param>
+    /// <param name="loss">The loss of outputs against targets.</param>
+    /// <param name="optimizer">The update rule.</param>
+    /// <param name="train">Training data; <see cref="TrainOptions.ValidationSplit"/> is taken from it.</param>
+    /// <param name="options">Epochs, batch size, seed and stopping rules.</param>
+    /// <param name="validation">A separate validation set (instead of a split).</param>
+    /// <param name="onEpoch">Called after each epoch, e.g. to report progress.</param>
+    /// <param name="onBatch">Called after each batch with (batch index, batches per epoch, batch loss).</param>
+    public static TrainResult Fit(ModelFunction model, TensorTree parameters, LossFunction loss, IOptimizer optimizer, Dataset train,
+        TrainOptions options, Dataset? validation = null, Action<EpochMetrics>? onEpoch = null, Action<int, int, double>? onBatch = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+
+        var generator = new Generator(options.Seed);
+        if (options.ValidationSplit > 0)
+        {
+            (train, validation) = train.Split(options.ValidationSplit, generator);
+        }
+
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType);
+        var state = optimizer.Init(parameters);
+        var history = new History();
+        TensorTree best = parameters;
+        double bestValidation = double.PositiveInfinity;
+        int sinceBest = 0;
+
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int correct = 0, seen = 0, batchIndex = 0;
+            foreach (var batch in loader.Epoch())
+            {
+                var (value, grads, outputs) = Transforms.ValueAndGradWithAux((TensorTree p) =>
+                {
+                    var o = model(p, batch.X);
+                    return (loss(o, batch.Y), o);
+                })(parameters);
+                if (!double.IsFinite(value.Item()))
+                {
+                    throw new InvalidOperationException($"Training diverged: the loss is {value.Item()} at epoch {epoch}, batch {batchIndex + 1}; lower the learning rate");
+                }
+
+                (parameters, state) = optimizer.Update(grads, state, parameters);
+                double batchLoss = value.Item();
+                lossSum += batchLoss * batch.X.Shape[0];
+                seen += batch.X.Shape[0];
+                if (train.IsClassification)
+                {
+                    correct += (int)Math.Round(Metrics.Accuracy(outputs, batch.Y) * batch.X.Shape[0]);
+                }
+
+                onBatch?.Invoke(batchIndex++, loader.BatchCount, batchLoss);
+            }
+
+            double trainLoss = lossSum / Math.Max(1, seen);
+            double? trainAccuracy = train.IsClassification ? correct / (double)Math.Max(1, seen) : null;
+            double? valLoss = null, valAccuracy = null;
+            if (validation is not null)
+            {
+                var eval = Evaluate(model, parameters, loss, validation, options.DType);
+                valLoss = eval.Loss;
+                valAccuracy = eval.Accuracy;
+            }
+
+            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, null, clock.Elapsed.TotalSeconds);
+            history.Add(metrics);
+            onEpoch?.Invoke(metrics);
+
+            if (options.TargetLoss is { } target && trainLoss < target)
+            {
+                history.StopReason = $"training loss {trainLoss:G4} fell below the target {target:G4} at epoch {epoch}";
+                best = parameters;
+                break;
+            }
+
+            if (options.Patience is { } patience && valLoss is { } v)
+            {
+                if (v < bestValidation)
+                {
+                    bestValidation = v;
+                    best = parameters;
+                    sinceBest = 0;
+                }
+                else if (++sinceBest >= patience)
+                {
+                    history.StopReason = $"early stopping: no better validation loss for {patience} epoch(s); best {bestValidation:G4}";
+                    break;
+                }
+            }
+            else
+            {
+                best = parameters;
+            }
+        }
+
+        return new TrainResult(options.Patience is null ? parameters : best, state, history);
+    }
+
+    /// <summary>Loss (mean over rows) and, for classification, accuracy of a model on a dataset.</summary>
+    public static (double Loss, double? Accuracy) Evaluate(ModelFunction model, TensorTree parameters, LossFunction loss, Dataset data, DType dtype = DType.Float32, int batchSize = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        double lossSum = 0;
+        int correct = 0;
+        foreach (var batch in new DataLoader(data, batchSize, dtype: dtype).Epoch())
+        {
+            var outputs = model(parameters, batch.X);
+            lossSum += loss(outputs, batch.Y).Item() * batch.X.Shape[0];
+            if (data.IsClassification)
+            {
+                correct += (int)Math.Round(Metrics.Accuracy(outputs, batch.Y) * batch.X.Shape[0]);
+            }
+        }
+
+        return (lossSum / Math.Max(1, data.Count), data.IsClassification ? correct / (double)Math.Max(1, data.Count) : null);
+    }
+
+    /// <summary>Model outputs for every row of a dataset, in batches.</summary>
+    public static Tensor Predict(ModelFunction model, TensorTree parameters, Dataset data, DType dtype = DType.Float32, int batchSize = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var parts = new DataLoader(data, batchSize, dtype: dtype).Epoch().Select(b => model(parameters, b.X)).ToArray();
+        return parts.Length == 1 ? parts[0] : Tensor.Concat(parts, 0);
+    }
+
+    private static void Validate(TrainOptions o)
+    {
+        if (o.Epochs <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.Epochs, "Trainer: epochs must be positive");
+        }
+
+        if (o.BatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.BatchSize, "Trainer: the batch size must be positive");
+        }
+
+        if (o.ValidationSplit < 0 || o.ValidationSplit >= 1 || double.IsNaN(o.ValidationSplit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.ValidationSplit, "Trainer: the validation split must be in [0, 1)");
+        }
+
+        if (o.Patience is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.Patience, "Trainer: patience must be positive");
+        }
+    }
+}

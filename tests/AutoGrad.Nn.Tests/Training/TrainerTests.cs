@@ -1,0 +1,93 @@
+using AutoGrad.Nn.Data;
+using AutoGrad.Nn.Layers;
+using AutoGrad.Nn.Losses;
+using AutoGrad.Nn.Training;
+using Xunit;
+
+namespace AutoGrad.Nn.Tests.Training;
+
+public class TrainerTests
+{
+    private static readonly Mlp Net = new([2, 4, 2], [Activation.Tanh, Activation.Linear]);
+
+    private static TrainResult Train(TrainOptions options, Dataset? data = null, double learningRate = 0.5) =>
+        Trainer.Fit((p, x) => Net.Apply(p, x), Net.Init(new Generator(1)), (o, y) => Loss.CrossEntropy(o, y), new GradientDescent(learningRate), data ?? Datasets.Xor(), options);
+
+    [Fact]
+    public void SameSeedGivesTheSameLossCurve()
+    {
+        var options = new TrainOptions { Epochs = 20, BatchSize = 2, Seed = 9 };
+        var a = Train(options).History.Epochs.Select(e => e.Loss).ToArray();
+        var b = Train(options).History.Epochs.Select(e => e.Loss).ToArray();
+        Assert.Equal(a, b);
+        var c = Train(options with { Seed = 10 }).History.Epochs.Select(e => e.Loss).ToArray();
+        Assert.NotEqual(a, c);
+    }
+
+    [Fact]
+    public void TrueSgdMiniBatchAndFullBatchAllLearnXor()
+    {
+        foreach (int batch in new[] { 1, 2, 4 })
+        {
+            // Smaller batches give noisier gradients: scale the step with the batch size.
+            var result = Train(new TrainOptions { Epochs = 1000, BatchSize = batch, Seed = 1 }, learningRate: 0.1 * batch);
+            var outputs = Net.Apply(result.Parameters, Datasets.Xor().Features());
+            Assert.True(Metrics.Accuracy(outputs, Datasets.Xor().Targets()) == 1.0, $"batch {batch}: final loss {result.History.Epochs[^1].Loss}");
+        }
+    }
+
+    [Fact]
+    public void TheClassicStoppingRuleStopsWhenTheLossIsLowEnough()
+    {
+        var result = Train(new TrainOptions { Epochs = 5000, BatchSize = 4, TargetLoss = 0.05 });
+        Assert.True(result.History.Epochs.Count < 5000);
+        Assert.True(result.History.Epochs[^1].Loss < 0.05);
+        Assert.Contains("fell below the target", result.History.StopReason);
+    }
+
+    [Fact]
+    public void EarlyStoppingKeepsTheBestParameters()
+    {
+        var iris = Datasets.Iris();
+        var net = new Mlp([4, 8, 3], [Activation.Relu]);
+        var result = Trainer.Fit((p, x) => net.Apply(p, x), net.Init(new Generator(2)), (o, y) => Loss.CrossEntropy(o, y),
+            new GradientDescent(0.5), iris, new TrainOptions { Epochs = 400, BatchSize = 16, ValidationSplit = 0.3, Patience = 3, Seed = 4 });
+        var epochs = result.History.Epochs;
+        Assert.All(epochs, e => Assert.NotNull(e.ValidationLoss));
+        if (result.History.StopReason.StartsWith("early stopping", StringComparison.Ordinal))
+        {
+            Assert.True(epochs.Count < 400);
+            Assert.Equal(epochs.Min(e => e.ValidationLoss!.Value), epochs[^4].ValidationLoss!.Value);
+        }
+    }
+
+    [Fact]
+    public void HistoryRecordsAccuracyAndExportsCsv()
+    {
+        var result = Train(new TrainOptions { Epochs = 3, BatchSize = 4 });
+        Assert.Equal([1, 2, 3], result.History.Epochs.Select(e => e.Epoch));
+        Assert.All(result.History.Epochs, e => Assert.InRange(e.Accuracy!.Value, 0, 1));
+        var csv = result.History.ToCsv().Split('\n');
+        Assert.Equal("epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds", csv[0]);
+        Assert.StartsWith("1,", csv[1]);
+    }
+
+    [Fact]
+    public void ConfusionMatrixCountsTrueAgainstPredicted()
+    {
+        var outputs = Tensor.FromArray(new double[,] { { 0.9, 0.1 }, { 0.2, 0.8 }, { 0.6, 0.4 } });
+        var m = Metrics.ConfusionMatrix(outputs, Tensor.FromArray(new[] { 0, 1, 1 }), 2);
+        Assert.Equal(new[,] { { 1, 0 }, { 1, 1 } }, m);
+        Assert.Equal([1, 0], Metrics.PredictedClasses(Tensor.FromArray(new double[,] { { 0.7 }, { 0.2 } })));
+    }
+
+    [Fact]
+    public void DivergenceAndBadOptionsAreClearErrors()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => Trainer.Fit((p, x) => Net.Apply(p, x) * 1e30, Net.Init(new Generator(1)),
+            (o, y) => Loss.MeanSquaredError(o * o, o * 0.0), new GradientDescent(1e10), Datasets.Xor(), new TrainOptions { Epochs = 5 }));
+        Assert.Contains("Training diverged", ex.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Train(new TrainOptions { Epochs = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Train(new TrainOptions { ValidationSplit = 1.5 }));
+    }
+}
