@@ -1,0 +1,44 @@
+using System.CommandLine;
+using AutoGrad.Cli.Commands;
+using Spectre.Console;
+
+namespace AutoGrad.Cli;
+
+/// <summary>The <c>autograd</c> command line: builds the commands and runs them with one error policy.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build(IAnsiConsole console) => new("autograd: train, evaluate and check neural networks with AutoGrad")
+    {
+        TrainCommand.Create(console),
+        EvaluateCommand.Create(console),
+        PredictCommand.Create(console),
+        GradCheckCommand.Create(console),
+        DataCommand.Create(console),
+    };
+
+    /// <summary>Parses and runs; returns the exit code. Output goes to <paramref name="console"/>, errors to <paramref name="error"/>.</summary>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter error)
+    {
+        var parse = Build(console).Parse(args);
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+    }
+
+    /// <summary>
+    /// Runs a command body: a user error (bad option value, missing or corrupt file, impossible layer sizes)
+    /// becomes one line on the error stream and exit code 1, never a stack trace.
+    /// </summary>
+    public static int Guard(IAnsiConsole console, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (e is CliException or ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(e.Message))}");
+            return 1;
+        }
+    }
+
+    private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

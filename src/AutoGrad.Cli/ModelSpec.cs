@@ -1,0 +1,76 @@
+using System.Globalization;
+using AutoGrad.Nn.Data;
+using AutoGrad.Nn.Init;
+using AutoGrad.Nn.Layers;
+
+namespace AutoGrad.Cli;
+
+/// <summary>The network a command builds: layer sizes, hidden activation, output kind, initializer.</summary>
+internal sealed record ModelSpec(int[] Sizes, string Activation, string Init)
+{
+    /// <summary>Default layer sizes per dataset: the seeds' 784-512-10 for MNIST, 4-16-3 for Iris, 2-3-2 for the truth tables.</summary>
+    public static int[] DefaultSizes(Dataset data) => data.FeatureCount == 784 ? [784, 512, 10] :
+        [data.FeatureCount, data.FeatureCount == 2 ? 3 : 16, data.IsClassification ? data.ClassCount : data.TargetCount];
+
+    /// <summary>Parses "784-512-10" or "784,512,10".</summary>
+    public static int[] ParseSizes(string text)
+    {
+        var parts = text.Split(['-', ',', 'x'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] <= 0)
+            {
+                throw new CliException($"layer sizes must be positive integers like 784-512-10, got '{text}'");
+            }
+        }
+
+        if (sizes.Length < 2)
+        {
+            throw new CliException($"layer sizes need at least an input and an output, got '{text}'");
+        }
+
+        return sizes;
+    }
+
+    /// <summary>Checks the sizes against the data: inputs equal the features, outputs the classes or targets.</summary>
+    public void Validate(Dataset data)
+    {
+        if (Sizes[0] != data.FeatureCount)
+        {
+            throw new CliException($"layer sizes {string.Join("-", Sizes)} start with {Sizes[0]} inputs, but {data.Name} has {data.FeatureCount} features");
+        }
+
+        int outputs = data.IsClassification ? data.ClassCount : data.TargetCount;
+        if (Sizes[^1] != outputs)
+        {
+            throw new CliException($"layer sizes {string.Join("-", Sizes)} end with {Sizes[^1]} outputs, but {data.Name} has {outputs} {(data.IsClassification ? "classes" : "targets")}");
+        }
+    }
+
+    /// <summary>The network: the hidden activation on every hidden layer, a linear output (logits or regression values).</summary>
+    public Mlp Build()
+    {
+        var hidden = Nn.Layers.Activation.Parse(Activation);
+        Initializer init = Initializers.Parse(Init);
+        return new Mlp(Sizes, [hidden], init);
+    }
+
+    /// <summary>Metadata stored beside the parameters so that evaluate and predict can rebuild the model.</summary>
+    public Dictionary<string, string> ToMetadata() => new()
+    {
+        ["sizes"] = string.Join("-", Sizes),
+        ["activation"] = Activation,
+        ["init"] = Init,
+    };
+
+    public static ModelSpec FromMetadata(IReadOnlyDictionary<string, string> metadata, string path)
+    {
+        if (!metadata.TryGetValue("sizes", out var sizes) || !metadata.TryGetValue("activation", out var activation))
+        {
+            throw new CliException($"{path} has no model description (sizes, activation); was it saved by `autograd train`?");
+        }
+
+        return new ModelSpec(ParseSizes(sizes), activation, metadata.GetValueOrDefault("init", "xavier-uniform"));
+    }
+}

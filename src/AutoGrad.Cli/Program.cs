@@ -1,0 +1,9 @@
+using Spectre.Console;
+
+namespace AutoGrad.Cli;
+
+/// <summary>Entry point of <c>autograd</c>.</summary>
+internal static class Program
+{
+    public static int Main(string[] args) => CliApp.Run(args, AnsiConsole.Console, Console.Error);
+}
