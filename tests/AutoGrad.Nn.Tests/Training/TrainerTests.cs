@@ -91,3 +91,32 @@ public class TrainerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Train(new TrainOptions { ValidationSplit = 1.5 }));
     }
 }
+
+public class KerasLikeModelTests
+{
+    [Fact]
+    public void CompileFitEvaluatePredictOnIris()
+    {
+        var iris = Datasets.Iris();
+        var (mean, std) = iris.FeatureStatistics();
+        var (train, test) = iris.Standardize(mean, std).Split(0.2, new Generator(5));
+        var model = new Model(new Mlp([4, 16, 3], [Activation.Relu]), new Generator(1))
+            .Compile(new GradientDescent(0.1), (o, y) => Loss.CrossEntropy(o, y), "loss", "accuracy");
+        var before = model.Parameters;
+        var history = model.Fit(train, epochs: 100, batchSize: 16, validationSplit: 0.1, seed: 2);
+        Assert.Equal(100, history.Epochs.Count);
+        Assert.NotSame(before, model.Parameters);
+        var (loss, accuracy) = model.Evaluate(test);
+        Assert.True(accuracy >= 0.9, $"accuracy {accuracy}, loss {loss}");
+        Assert.Equal(new Shape(test.Count, 3), model.Predict(test).Shape);
+        Assert.Equal(new Shape(2, 3), model.Predict(test.Rows([0, 1]).X).Shape);
+    }
+
+    [Fact]
+    public void FitBeforeCompileAndUnknownMetricsAreClearErrors()
+    {
+        var model = new Model(new Mlp([2, 2], [Activation.Linear]), new Generator(1));
+        Assert.Contains("call Compile", Assert.Throws<InvalidOperationException>(() => model.Fit(Datasets.Xor(), 1)).Message);
+        Assert.Contains("unknown metric(s) f1", Assert.Throws<ArgumentException>(() => model.Compile(new GradientDescent(0.1), (o, y) => Loss.CrossEntropy(o, y), "f1")).Message);
+    }
+}
