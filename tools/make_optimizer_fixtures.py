@@ -18,7 +18,9 @@ as NAdam's mu_product and the step counters are float64 as well):
   optimizer used, the gradients it was given (before clipping), the global norm and clipped gradients
   where clipping is on, and the parameters after the step. The C# tests feed the recorded gradients,
   so each step is compared on exactly the same inputs;
-- SCHEDULES are run on their own for SCHEDULE_STEPS steps and their learning rates recorded.
+- SCHEDULES are run on their own for SCHEDULE_STEPS steps and their learning rates recorded;
+- "defaults" holds each optimizer's hyper-parameter defaults, read from its signature (SGD's lr is
+  required and has none).
 
 Notes on matching PyTorch:
 - Optimizers run their default single-tensor ("for-loop") CPU implementation, except NAdam: in torch
@@ -28,6 +30,7 @@ Notes on matching PyTorch:
 - The linear warm-up followed by cosine annealing is SequentialLR([LinearLR, CosineAnnealingLR]).
 """
 
+import inspect
 import json
 import math
 import os
@@ -156,6 +159,23 @@ SCHEDULES = [
 ]
 
 
+OPTIMIZER_CLASSES = ["SGD", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "Adagrad"]
+# Keyword arguments that select an implementation or a mode AutoGrad does not have, not a hyper-parameter.
+NOT_HYPER = {"params", "foreach", "maximize", "capturable", "differentiable", "fused"}
+
+
+def defaults():
+    """Every optimizer's hyper-parameter defaults, read from its constructor's signature."""
+    result = {}
+    for kind in OPTIMIZER_CLASSES:
+        signature = inspect.signature(getattr(torch.optim, kind).__init__)
+        result[kind] = {name: (list(p.default) if isinstance(p.default, tuple) else p.default)
+                        for name, p in signature.parameters.items()
+                        if name != "self" and name not in NOT_HYPER
+                        and isinstance(p.default, (int, float, bool, tuple))}
+    return result
+
+
 def flat(t):
     return [float(v) for v in t.detach().reshape(-1).tolist()]
 
@@ -214,6 +234,7 @@ def main():
         "dtype": "float64",
         "steps": STEPS,
         "gradient": "2*(p - target) + 0.1*sin(step + offset + i), i the flat index; recorded per step",
+        "defaults": defaults(),
         "initial": {n: {"shape": shape, "values": values} for n, (shape, values) in INITIAL.items()},
         "target": TARGET,
         "configs": configs,
