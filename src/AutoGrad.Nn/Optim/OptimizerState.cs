@@ -107,7 +107,7 @@ internal static class OptimizerState
         if (!tree.HasSameStructure(parameters))
         {
             throw new ArgumentException(
-                $"{optimizer}.{call}: {what} do not have the parameters' structure: [{Paths(tree)}] vs parameters [{Paths(parameters)}].",
+                $"{optimizer}.{call}: {what} must have the parameters' structure, got [{Paths(tree)}] for parameters [{Paths(parameters)}].",
                 paramName);
         }
 

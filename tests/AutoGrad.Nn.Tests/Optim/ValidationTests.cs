@@ -73,7 +73,7 @@ public class ValidationTests
         var parameters = Parameters();
         var gradients = new TensorTree { { "w", Tensor.Zeros([3, 2], DType.Float64) } };
         var e = Assert.Throws<ArgumentException>(() => optimizer.Update(gradients, optimizer.Init(parameters), parameters));
-        Assert.Contains($"{Owner(optimizer)}.Update: the gradients do not have the parameters' structure: ['w'] vs parameters ['w', 'b']", e.Message);
+        Assert.Contains($"{Owner(optimizer)}.Update: the gradients must have the parameters' structure, got ['w'] for parameters ['w', 'b']", e.Message);
         Assert.Equal("gradients", e.ParamName);
     }
 
@@ -85,7 +85,7 @@ public class ValidationTests
         var parameters = Parameters();
         var gradients = new TensorTree { { "w", Tensor.Zeros([3, 2], DType.Float64) }, { "bias", Tensor.Zeros([2], DType.Float64) } };
         var e = Assert.Throws<ArgumentException>(() => optimizer.Update(gradients, optimizer.Init(parameters), parameters));
-        Assert.Contains("['w', 'bias'] vs parameters ['w', 'b']", e.Message);
+        Assert.Contains("got ['w', 'bias'] for parameters ['w', 'b']", e.Message);
     }
 
     [Theory]
@@ -121,6 +121,16 @@ public class ValidationTests
         Assert.Contains($"{Owner(optimizer)}.Update: state '", e.Message);
         Assert.Contains("entry 'b' is float64[5] but the parameter is float64[2]", e.Message);
         Assert.Equal("state", e.ParamName);
+    }
+
+    [Fact]
+    public void StateOfAnotherStructureIsRejected()
+    {
+        var optimizer = new Adam();
+        var parameters = Parameters();
+        var state = optimizer.Init(new TensorTree { { "w", Tensor.Ones([3, 2], DType.Float64) } });
+        var e = Assert.Throws<ArgumentException>(() => optimizer.Update(Zeros(parameters), state, parameters));
+        Assert.Contains("Adam.Update: the state's 'm' must have the parameters' structure, got ['w'] for parameters ['w', 'b']", e.Message);
     }
 
     [Theory]
