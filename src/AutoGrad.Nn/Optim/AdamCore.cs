@@ -1,0 +1,92 @@
+namespace AutoGrad.Nn.Optim;
+
+/// <summary>
+/// The update Adam and AdamW share; they differ only in how weight decay enters (added to the gradient,
+/// or applied to the parameters directly). Follows PyTorch's single-tensor implementation step by step.
+/// </summary>
+internal sealed class AdamCore(string owner, Schedule learningRate, double beta1, double beta2, double eps, double weightDecay, bool decoupled, bool amsgrad)
+{
+    public const string MKey = "m";
+    public const string VKey = "v";
+    public const string VMaxKey = "v_max";
+
+    public TensorTree Init(TensorTree parameters)
+    {
+        OptimizerState.CheckParameters(owner, "Init", parameters);
+        var state = new TensorTree
+        {
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
+            { MKey, parameters.Map(Tensor.ZerosLike) },
+            { VKey, parameters.Map(Tensor.ZerosLike) },
+        };
+        if (amsgrad)
+        {
+            state.Add(VMaxKey, parameters.Map(Tensor.ZerosLike));
+        }
+
+        return state;
+    }
+
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    {
+        OptimizerState.CheckParameters(owner, "Update", parameters);
+        OptimizerState.CheckGradients(owner, gradients, parameters);
+        int step = OptimizerState.ReadStep(owner, state);
+        double lr = OptimizerState.LearningRate(owner, learningRate, step);
+        var m = OptimizerState.Slot(owner, state, MKey, parameters);
+        var v = OptimizerState.Slot(owner, state, VKey, parameters);
+        var vMax = amsgrad ? OptimizerState.Slot(owner, state, VMaxKey, parameters) : null;
+
+        double t = step + 1;
+        double stepSize = lr / (1 - Math.Pow(beta1, t));
+        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, t));
+
+        var p = OptimizerState.LeafValues(parameters);
+        var g = OptimizerState.LeafValues(gradients);
+        var newP = new Tensor[p.Length];
+        var newM = new Tensor[p.Length];
+        var newV = new Tensor[p.Length];
+        var newVMax = new Tensor[p.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            var param = p[i];
+            var grad = g[i];
+            if (weightDecay != 0)
+            {
+                if (decoupled)
+                {
+                    param = param * (1 - lr * weightDecay);
+                }
+                else
+                {
+                    grad = grad + param * weightDecay;
+                }
+            }
+
+            newM[i] = m[i] * beta1 + grad * (1 - beta1);
+            newV[i] = v[i] * beta2 + grad * grad * (1 - beta2);
+            Tensor second = newV[i];
+            if (vMax is not null)
+            {
+                newVMax[i] = vMax[i].Maximum(newV[i]);
+                second = newVMax[i];
+            }
+
+            var denom = second.Sqrt() / biasCorrection2Sqrt + eps;
+            newP[i] = param - newM[i] * stepSize / denom;
+        }
+
+        var newState = new TensorTree
+        {
+            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
+            { MKey, parameters.WithLeaves(newM) },
+            { VKey, parameters.WithLeaves(newV) },
+        };
+        if (vMax is not null)
+        {
+            newState.Add(VMaxKey, parameters.WithLeaves(newVMax));
+        }
+
+        return (parameters.WithLeaves(newP), newState);
+    }
+}

@@ -1,0 +1,132 @@
+namespace AutoGrad.Nn.Optim;
+
+/// <summary>
+/// What every optimizer shares: the step counter in the state tree, per-parameter state trees ("slots")
+/// laid out like the parameters, and the checks that gradients and state fit the parameters. Each
+/// message starts with the optimizer and the call, e.g. <c>Adam.Update: …</c>.
+/// </summary>
+internal static class OptimizerState
+{
+    /// <summary>The state key of the step counter: an int32 scalar, the number of updates done so far.</summary>
+    public const string StepKey = "step";
+
+    /// <summary>The step counter as a tensor.</summary>
+    public static Tensor StepTensor(int step) => Tensor.Scalar(step, DType.Int32);
+
+    /// <summary>Checks that <paramref name="parameters"/> is a tree of floating-point tensors.</summary>
+    public static void CheckParameters(string optimizer, string call, TensorTree parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        foreach (var (path, value) in parameters.Leaves())
+        {
+            if (!value.DType.IsFloating())
+            {
+                throw new ArgumentException(
+                    $"{optimizer}.{call}: parameter {Describe(path)} is {value.DType.Name()}{value.Shape}; optimizers update float32 or float64 tensors.",
+                    nameof(parameters));
+            }
+        }
+    }
+
+    /// <summary>Checks that <paramref name="gradients"/> has the parameters' structure, shapes and dtypes.</summary>
+    public static void CheckGradients(string optimizer, TensorTree gradients, TensorTree parameters)
+    {
+        ArgumentNullException.ThrowIfNull(gradients);
+        ArgumentNullException.ThrowIfNull(parameters);
+        CheckLike(optimizer, "Update", "the gradients", "gradient", gradients, parameters, nameof(gradients));
+    }
+
+    /// <summary>The number of updates done so far, read from <paramref name="state"/>.</summary>
+    public static int ReadStep(string optimizer, TensorTree state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var node = Node(optimizer, state, StepKey);
+        if (!node.IsLeaf || node.Value.Size != 1)
+        {
+            throw new ArgumentException($"{optimizer}.Update: the state's '{StepKey}' must be a scalar tensor; was the state made by {optimizer}.Init?", nameof(state));
+        }
+
+        double step = node.Value.Item();
+        if (!(step >= 0 && step < int.MaxValue && step == Math.Floor(step)))
+        {
+            throw new ArgumentException($"{optimizer}.Update: the state's '{StepKey}' must be a whole number ≥ 0, got {step}.", nameof(state));
+        }
+
+        return (int)step;
+    }
+
+    /// <summary>The leaves of the per-parameter state <paramref name="key"/>, checked against the parameters.</summary>
+    public static IReadOnlyList<Tensor> Slot(string optimizer, TensorTree state, string key, TensorTree parameters)
+    {
+        var node = Node(optimizer, state, key);
+        CheckLike(optimizer, "Update", $"the state's '{key}'", $"state '{key}' entry", node, parameters, nameof(state));
+        return node.Leaves().Select(l => l.Value).ToArray();
+    }
+
+    /// <summary>A scalar in the state (such as NAdam's running product), read as a double.</summary>
+    public static double Scalar(string optimizer, TensorTree state, string key)
+    {
+        var node = Node(optimizer, state, key);
+        if (!node.IsLeaf || node.Value.Size != 1)
+        {
+            throw new ArgumentException($"{optimizer}.Update: the state's '{key}' must be a scalar tensor; was the state made by {optimizer}.Init?", nameof(state));
+        }
+
+        return node.Value.Item();
+    }
+
+    /// <summary>The schedule's learning rate for <paramref name="step"/>, checked: finite and ≥ 0.</summary>
+    public static double LearningRate(string optimizer, Schedule schedule, int step)
+    {
+        double lr = schedule.At(step);
+        if (!double.IsFinite(lr) || lr < 0)
+        {
+            throw new InvalidOperationException($"{optimizer}.Update: the learning-rate schedule {schedule} gave {lr} at step {step}; a learning rate must be a finite number ≥ 0.");
+        }
+
+        return lr;
+    }
+
+    /// <summary>The leaves of a tree as a list, in <see cref="TensorTree.Leaves"/> order.</summary>
+    public static Tensor[] LeafValues(TensorTree tree) => tree.Leaves().Select(l => l.Value).ToArray();
+
+    private static TensorTree Node(string optimizer, TensorTree state, string key)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.IsLeaf || !state.Keys.Contains(key))
+        {
+            string keys = state.IsLeaf ? "it is a single tensor" : $"it has [{string.Join(", ", state.Keys)}]";
+            throw new ArgumentException($"{optimizer}.Update: the state has no '{key}' ({keys}); pass the state made by {optimizer}.Init or returned by the previous {optimizer}.Update.", nameof(state));
+        }
+
+        return state.Subtree(key);
+    }
+
+    private static void CheckLike(string optimizer, string call, string what, string leafWhat, TensorTree tree, TensorTree parameters, string paramName)
+    {
+        if (!tree.HasSameStructure(parameters))
+        {
+            throw new ArgumentException(
+                $"{optimizer}.{call}: {what} must have the parameters' structure, got [{Paths(tree)}] for parameters [{Paths(parameters)}].",
+                paramName);
+        }
+
+        var leaves = tree.Leaves();
+        var reference = parameters.Leaves();
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            var (path, t) = leaves[i];
+            var p = reference[i].Value;
+            if (t.Shape != p.Shape || t.DType != p.DType)
+            {
+                throw new ArgumentException(
+                    $"{optimizer}.{call}: {leafWhat} {Describe(path)} is {t.DType.Name()}{t.Shape} but the parameter is {p.DType.Name()}{p.Shape}.",
+                    paramName);
+            }
+        }
+    }
+
+    private static string Paths(TensorTree tree) => string.Join(", ", tree.Leaves().Select(l => Describe(l.Path)));
+
+    private static string Describe(string path) => path.Length == 0 ? "(root leaf)" : $"'{path}'";
+}
