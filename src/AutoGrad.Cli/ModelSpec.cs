@@ -15,7 +15,7 @@ internal sealed record ModelSpec(int[] Sizes, string Activation, string Init)
     /// <summary>Parses "784-512-10" or "784,512,10".</summary>
     public static int[] ParseSizes(string text)
     {
-        var parts = text.Split(['-', ',', 'x'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var parts = text.Split(['-', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var sizes = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {

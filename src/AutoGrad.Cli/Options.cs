@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace AutoGrad.Cli;
 
 /// <summary>Option values shared by several commands.</summary>

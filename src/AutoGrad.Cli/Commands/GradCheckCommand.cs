@@ -45,7 +45,7 @@ internal static class GradCheckCommand
                 .AddColumn(new TableColumn("max rel error").RightAligned()).AddColumn("worst entry").AddColumn("");
             foreach (var r in result.Inputs)
             {
-                table.AddRow(Markup.Escape(leaves[r.Input].Path), r.Shape.ToString(), r.MaxAbsError.ToString("E2", CultureInfo.InvariantCulture),
+                table.AddRow(Markup.Escape(leaves[r.Input].Path), Markup.Escape(r.Shape.ToString()), r.MaxAbsError.ToString("E2", CultureInfo.InvariantCulture),
                     r.MaxRelError.ToString("E2", CultureInfo.InvariantCulture), Markup.Escape($"[{string.Join(",", r.WorstInputIndex)}]"),
                     r.Passed ? "[green]ok[/]" : "[red]FAIL[/]");
             }

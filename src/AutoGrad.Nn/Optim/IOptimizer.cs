@@ -11,6 +11,9 @@ public interface IOptimizer
     /// <summary>A short name for messages and logs, e.g. <c>adam</c>.</summary>
     string Name { get; }
 
+    /// <summary>The learning rate as a function of the step counter kept in the state.</summary>
+    Schedule LearningRate { get; }
+
     /// <summary>The initial state for <paramref name="parameters"/> (step counter, moment estimates, …).</summary>
     TensorTree Init(TensorTree parameters);
 

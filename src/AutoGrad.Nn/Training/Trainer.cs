@@ -34,6 +34,9 @@ public sealed record TrainOptions
     /// <summary>Early stopping: stop after this many epochs without a better validation loss, keeping the best parameters.</summary>
     public int? Patience { get; init; }
 
+    /// <summary>Clip gradients to this global L2 norm before each update (none when null).</summary>
+    public double? ClipGradientNorm { get; init; }
+
     /// <summary>The float dtype of batches (match the parameters).</summary>
     public DType DType { get; init; } = DType.Float32;
 }
@@ -101,6 +104,11 @@ public static class Trainer
                     throw new InvalidOperationException($"Training diverged: the loss is {value.Item()} at epoch {epoch}, batch {batchIndex + 1}; lower the learning rate");
                 }
 
+                if (options.ClipGradientNorm is { } maxNorm)
+                {
+                    grads = GradientClipping.ClipByGlobalNorm(grads, maxNorm).Gradients;
+                }
+
                 (parameters, state) = optimizer.Update(grads, state, parameters);
                 double batchLoss = value.Item();
                 lossSum += batchLoss * batch.X.Shape[0];
@@ -123,7 +131,7 @@ public static class Trainer
                 valAccuracy = eval.Accuracy;
             }
 
-            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, null, clock.Elapsed.TotalSeconds);
+            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, CurrentLearningRate(optimizer, state), clock.Elapsed.TotalSeconds);
             history.Add(metrics);
             onEpoch?.Invoke(metrics);
 
@@ -186,8 +194,17 @@ public static class Trainer
         return parts.Length == 1 ? parts[0] : Tensor.Concat(parts, 0);
     }
 
+    /// <summary>The rate used by the last update: the schedule at the state's step counter minus one.</summary>
+    private static double? CurrentLearningRate(IOptimizer optimizer, TensorTree state) =>
+        state.Contains("step") && state["step"].Item() is var step and >= 1 ? optimizer.LearningRate.At((int)step - 1) : null;
+
     private static void Validate(TrainOptions o)
     {
+        if (o.ClipGradientNorm is { } c && !(c > 0 && double.IsFinite(c)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), c, "Trainer: the clipping norm must be positive and finite");
+        }
+
         if (o.Epochs <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(o), o.Epochs, "Trainer: epochs must be positive");

@@ -7,6 +7,8 @@ public sealed class GradientDescent(double learningRate) : IOptimizer
 {
     public string Name => "gd";
 
+    public Schedule LearningRate { get; } = learningRate;
+
     public TensorTree Init(TensorTree parameters) => new() { { "step", Tensor.Scalar(0.0) } };
 
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
