@@ -20,6 +20,14 @@ internal static class CliApp
     public static int Run(string[] args, IAnsiConsole console, TextWriter error)
     {
         var parse = Build(console).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // A malformed command line: one line naming the problem, and where to look, instead of the full help.
+            string command = parse.CommandResult.Command is RootCommand ? "" : " " + parse.CommandResult.Command.Name;
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(parse.Errors[0].Message))} (see `autograd{Markup.Escape(command)} --help`)");
+            return 1;
+        }
+
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
     }
 

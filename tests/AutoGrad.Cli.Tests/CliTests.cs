@@ -61,6 +61,9 @@ public class CliTests
     [InlineData("CSV file not found", "train", "--dataset", "csv", "--csv", "/nonexistent/data.csv")]
     [InlineData("--data-dir /nonexistent-mnist does not exist", "train", "--dataset", "mnist", "--data-dir", "/nonexistent-mnist")]
     [InlineData("model file not found", "evaluate", "--model", "/nonexistent/model.safetensors")]
+    [InlineData("Cannot parse argument 'abc' for option '--epochs'", "train", "--epochs", "abc")]
+    [InlineData("Unrecognized command or argument '--bogus'", "train", "--bogus")]
+    [InlineData("Option '--model' is required", "evaluate")]
     public void BadInputGivesOneClearLineAndANonZeroExitCode(string expected, params string[] args)
     {
         var (code, output) = CliRunner.Run(args);
