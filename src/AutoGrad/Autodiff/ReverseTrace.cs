@@ -103,5 +103,52 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
         return grads;
     }
 
+    /// <summary>
+    /// Forward mode over the recorded tape (linearization): pushes <paramref name="tangents"/> of the
+    /// variables through each recorded primitive's JVP rule, in execution order, using the primal values
+    /// stored at recording time, and returns the output's tangent. The function is not evaluated again.
+    /// </summary>
+    public Tensor PushForward(Tensor output, Tensor[] variables, Tensor[] tangents)
+    {
+        if (output.Trace != this)
+        {
+            return Tensor.ZerosLike(output); // the output does not depend on the variables
+        }
+
+        var tangentOf = new Tensor?[output.NodeId + 1];
+        for (int v = 0; v < variables.Length; v++)
+        {
+            if (variables[v].Trace == this && variables[v].NodeId <= output.NodeId)
+            {
+                tangentOf[variables[v].NodeId] = tangents[v];
+            }
+        }
+
+        for (int id = 0; id <= output.NodeId; id++)
+        {
+            var node = _nodes[id];
+            if (node.Primitive is null)
+            {
+                continue;
+            }
+
+            var inputTangents = new Tensor?[node.Parents.Length];
+            bool any = false;
+            for (int i = 0; i < inputTangents.Length; i++)
+            {
+                int parent = node.Parents[i];
+                inputTangents[i] = parent >= 0 ? tangentOf[parent] : null;
+                any |= inputTangents[i] is not null;
+            }
+
+            if (any)
+            {
+                tangentOf[id] = node.Primitive.Jvp(inputTangents, node.Primals, node.Output);
+            }
+        }
+
+        return tangentOf[output.NodeId] ?? Tensor.ZerosLike(output);
+    }
+
     private sealed record TapeNode(Primitive? Primitive, Tensor[] Primals, Tensor Output, int[] Parents);
 }

@@ -15,7 +15,7 @@ namespace AutoGrad;
 /// Tensor g = Grad(f)(Tensor.FromArray(new[] { 1.0, 2.0 }));   // [2, 4]
 /// </code>
 /// </example>
-public static class Transforms
+public static partial class Transforms
 {
     /// <summary>∇f: the gradient of a scalar-valued function of one tensor (JAX <c>grad</c>).</summary>
     public static Func<Tensor, Tensor> Grad(Func<Tensor, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)

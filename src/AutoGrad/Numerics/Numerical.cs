@@ -7,7 +7,7 @@ namespace AutoGrad;
 /// gradients of your own functions (<c>GradCheck</c>) or to differentiate code that AutoGrad cannot
 /// trace. Inputs are perturbed one element at a time in their own dtype; prefer float64 for accuracy.
 /// </summary>
-public static class Numerical
+public static partial class Numerical
 {
     /// <summary>
     /// The default step: 1e-6 for float64 (as PyTorch's gradcheck) and 1e-3 for float32, near the

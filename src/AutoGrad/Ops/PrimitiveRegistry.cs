@@ -41,6 +41,7 @@ internal static class PrimitiveRegistry
             new("ScatterAdd", "structural", true, "adds into zeros at int32 indices; VJP gathers", typeof(ScatterAddPrimitive)),
             new("Where", "structural", true, "a where mask ≠ 0 else b; each side gets the cotangent where chosen", typeof(WherePrimitive)),
             new("OneHot", "structural", false, "one-hot encoding of int32 labels; no gradient", typeof(OneHotPrimitive)),
+            new("Custom", "structural", true, "a user function with its own VJP and/or JVP rule (Custom.Vjp, Custom.Jvp); a missing rule differentiates the forward", typeof(CustomPrimitive)),
         ]);
         return list.ToArray();
     }

@@ -121,6 +121,78 @@ public class OpPropertyTests
         });
     }
 
+    /// <summary>
+    /// Second order (PyTorch's gradgradcheck): φ(x) = ⟨w, J(x)ᵀv⟩ is computed with the op's VJP rule, and its
+    /// gradient — reverse mode over the VJP rule — must match central differences of φ.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DifferentiableOps))]
+    public void SecondOrderVjpMatchesCentralDifferences(string op)
+    {
+        var c = OpCases.Get(op);
+        PropertyRunner.Check(nameof(SecondOrderVjpMatchesCentralDifferences), op, WithSeed(c), t =>
+        {
+            var (s, seed) = t;
+            var rng = new Generator((ulong)seed);
+            var xs = s.Tensors(DType.Float64);
+            var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
+            var f = OnFloats(s, xs);
+            var y = f(floats);
+            var v = Tensor.RandomUniform(y.Shape.ToArray(), rng, -1, 1, DType.Float64);
+            var ws = floats.Select(x => Tensor.RandomUniform(x.Shape.ToArray(), rng, -1, 1, DType.Float64)).ToArray();
+            Func<Tensor[], Tensor> phi = args =>
+            {
+                var cotangents = Transforms.Vjp(f, args).Pullback(v);
+                var total = Tensor.Scalar(0.0);
+                for (int i = 0; i < args.Length; i++)
+                {
+                    total = total + (cotangents[i] * ws[i]).Sum();
+                }
+
+                return total;
+            };
+
+            var analytic = Transforms.Grad(phi)(floats);
+            var numeric = Numerical.Gradient(phi, floats, step: c.Step);
+            for (int i = 0; i < floats.Length; i++)
+            {
+                var (a, n) = (analytic[i].ToDoubleArray(), numeric[i].ToDoubleArray());
+                for (int k = 0; k < a.Length; k++)
+                {
+                    double err = Math.Abs(a[k] - n[k]) / Math.Max(1.0, Math.Abs(n[k]));
+                    Assert.True(err < 1e-5, $"{s}: second order, input {i}[{k}] analytic {a[k]:R} numerical {n[k]:R}");
+                }
+            }
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(DifferentiableOps))]
+    public void JvpMatchesTheNumericalDirectionalDerivative(string op)
+    {
+        var c = OpCases.Get(op);
+        PropertyRunner.Check(nameof(JvpMatchesTheNumericalDirectionalDerivative), op, WithSeed(c), t =>
+        {
+            var (s, seed) = t;
+            var rng = new Generator((ulong)seed);
+            var xs = s.Tensors(DType.Float64);
+            var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
+            var f = OnFloats(s, xs);
+            var us = floats.Select(x => Tensor.RandomUniform(x.Shape.ToArray(), rng, -1, 1, DType.Float64)).ToArray();
+            var (_, tangent) = Transforms.Jvp(f, floats, us);
+            double h = c.Step;
+            var plus = f(floats.Select((x, i) => x + us[i] * h).ToArray()).ToDoubleArray();
+            var minus = f(floats.Select((x, i) => x - us[i] * h).ToArray()).ToDoubleArray();
+            var a = tangent.ToDoubleArray();
+            for (int k = 0; k < a.Length; k++)
+            {
+                double n = (plus[k] - minus[k]) / (2 * h);
+                double err = Math.Abs(a[k] - n) / Math.Max(1.0, Math.Abs(n));
+                Assert.True(err < c.Tolerance, $"{s}: element {k} JVP {a[k]:R}, numerical {n:R}");
+            }
+        });
+    }
+
     [Theory]
     [MemberData(nameof(NonDifferentiableOps))]
     public void NoGradientFlowsThroughNonDifferentiableOps(string op)

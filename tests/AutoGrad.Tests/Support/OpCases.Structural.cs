@@ -328,9 +328,11 @@ public static partial class OpCases
                 from b in Values(Size(pair.B), -3, 3)
                 select new OpSample
                 {
-                    Op = "Where", Data = [cond, a, b], Shapes = [condShape, pair.A, pair.B], Attrs = "",
-                    Apply = xs => Tensor.Where(xs[0].Detach(), xs[1], xs[2]),
-                    Reference = d => WhereReference(d[0], condShape, d[1], pair.A, d[2], pair.B),
+                    // The mask is part of the call, not an input: it carries no derivative, and perturbing its
+                    // zeros would flip branches.
+                    Op = "Where", Data = [a, b], Shapes = [pair.A, pair.B], Attrs = $"mask [{string.Join(",", condShape)}] {string.Join(",", cond)}",
+                    Apply = xs => Tensor.Where(Tensor.FromArray(cond, condShape).To(xs[0].DType), xs[0], xs[1]),
+                    Reference = d => WhereReference(cond, condShape, d[0], pair.A, d[1], pair.B),
                 },
             Errors = () =>
             [
