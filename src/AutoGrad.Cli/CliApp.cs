@@ -24,12 +24,16 @@ internal static class CliApp
         {
             // A malformed command line: one line naming the problem, and where to look, instead of the full help.
             string command = parse.CommandResult.Command is RootCommand ? "" : " " + parse.CommandResult.Command.Name;
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(parse.Errors[0].Message))} (see `autograd{Markup.Escape(command)} --help`)");
+            error.WriteLine($"error: {OneLine(parse.Errors[0].Message)} (see `autograd{command} --help`)");
             return 1;
         }
 
+        ErrorStream = error;
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
     }
+
+    /// <summary>Where <see cref="Guard"/> writes its one line: the process's standard error.</summary>
+    private static TextWriter ErrorStream { get; set; } = Console.Error;
 
     /// <summary>
     /// Runs a command body: a user error (bad option value, missing or corrupt file, impossible layer sizes)
@@ -43,8 +47,15 @@ internal static class CliApp
         }
         catch (Exception e) when (e is CliException or ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or FormatException)
         {
-            console.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(e.Message))}");
+            // Plain text, unwrapped, on the error stream: one line whatever the terminal width.
+            ErrorStream.WriteLine($"error: {OneLine(e.Message)}");
             return 1;
+        }
+        catch (Exception e)
+        {
+            // Anything else is a bug or an exhausted machine, still reported as one line.
+            ErrorStream.WriteLine($"error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return 2;
         }
     }
 

@@ -12,7 +12,7 @@ internal sealed record DataSource(string Name, Dataset Train, Dataset Test, floa
     /// split 80/20 with the seed and standardized with the training split's statistics; the truth tables
     /// are their own test sets.
     /// </summary>
-    public static DataSource Load(string name, string? dataDir, string? csvPath, string? target, ulong seed, int? limitTrain, int? limitTest, TextWriter log, float[]? mean = null, float[]? std = null)
+    public static DataSource Load(string name, string? dataDir, string? csvPath, string? target, ulong seed, int? limitTrain, int? limitTest, TextWriter log, bool? classification = null)
     {
         DataSource source = name.ToLowerInvariant() switch
         {
@@ -21,14 +21,9 @@ internal sealed record DataSource(string Name, Dataset Train, Dataset Test, floa
             "xor" => new DataSource("xor", Datasets.Xor(), Datasets.Xor(), null, null),
             "and" => new DataSource("and", Datasets.And(), Datasets.And(), null, null),
             "or" => new DataSource("or", Datasets.Or(), Datasets.Or(), null, null),
-            "csv" => Split("csv", LoadCsv(csvPath, target), seed),
+            "csv" => Split("csv", LoadCsv(csvPath, target, classification), seed),
             _ => throw new CliException($"unknown dataset '{name}'; choose one of: {string.Join(", ", Names)}"),
         };
-
-        if (mean is not null && std is not null)
-        {
-            source = source with { Train = source.Train.Standardize(mean, std), Test = source.Test.Standardize(mean, std), Mean = mean, Std = std };
-        }
 
         return source with { Train = Limit(source.Train, limitTrain, "--limit-train"), Test = Limit(source.Test, limitTest, "--limit-test") };
     }
@@ -45,14 +40,14 @@ internal sealed record DataSource(string Name, Dataset Train, Dataset Test, floa
         return new DataSource("mnist", train, test, null, null);
     }
 
-    private static Dataset LoadCsv(string? path, string? target)
+    private static Dataset LoadCsv(string? path, string? target, bool? classification)
     {
         if (string.IsNullOrEmpty(path))
         {
             throw new CliException("--dataset csv needs --csv <file>");
         }
 
-        return Csv.Load(path, target);
+        return Csv.Load(path, target, classification);
     }
 
     private static DataSource Split(string name, Dataset all, ulong seed)

@@ -5,7 +5,9 @@ namespace AutoGrad.Cli;
 /// <summary>Loss functions by name, matched to the kind of data.</summary>
 internal static class LossChoice
 {
-    public static Func<Tensor, Tensor, Tensor> Parse(string name, bool classification) => (name.ToLowerInvariant(), classification) switch
+    public static Func<Tensor, Tensor, Tensor> Parse(string name, bool classification) => ParseLower(name.ToLowerInvariant(), classification);
+
+    private static Func<Tensor, Tensor, Tensor> ParseLower(string name, bool classification) => (name, classification) switch
     {
         ("auto", true) or ("cross-entropy", true) or ("ce", true) => (o, y) => Loss.CrossEntropy(o, y),
         ("auto", false) or ("mse", false) => (o, y) => Loss.MeanSquaredError(o, y),

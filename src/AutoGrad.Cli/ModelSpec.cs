@@ -9,8 +9,12 @@ namespace AutoGrad.Cli;
 internal sealed record ModelSpec(int[] Sizes, string Activation, string Init)
 {
     /// <summary>Default layer sizes per dataset: the seeds' 784-512-10 for MNIST, 4-16-3 for Iris, 2-3-2 for the truth tables.</summary>
-    public static int[] DefaultSizes(Dataset data) => data.FeatureCount == 784 ? [784, 512, 10] :
-        [data.FeatureCount, data.FeatureCount == 2 ? 3 : 16, data.IsClassification ? data.ClassCount : data.TargetCount];
+    public static int[] DefaultSizes(Dataset data)
+    {
+        int outputs = data.IsClassification ? data.ClassCount : data.TargetCount;
+        int hidden = data.FeatureCount == 784 ? 512 : data.FeatureCount == 2 ? 3 : 16;
+        return [data.FeatureCount, hidden, outputs];
+    }
 
     /// <summary>Parses "784-512-10" or "784,512,10".</summary>
     public static int[] ParseSizes(string text)
@@ -42,6 +46,17 @@ internal sealed record ModelSpec(int[] Sizes, string Activation, string Init)
         }
 
         int outputs = data.IsClassification ? data.ClassCount : data.TargetCount;
+        long parameters = 0;
+        for (int i = 0; i + 1 < Sizes.Length; i++)
+        {
+            parameters += (long)Sizes[i] * Sizes[i + 1] + Sizes[i + 1];
+        }
+
+        if (parameters > 200_000_000)
+        {
+            throw new CliException($"layer sizes {string.Join("-", Sizes)} need {parameters:N0} parameters; that is more than this command will allocate (200 million)");
+        }
+
         if (Sizes[^1] != outputs)
         {
             throw new CliException($"layer sizes {string.Join("-", Sizes)} end with {Sizes[^1]} outputs, but {data.Name} has {outputs} {(data.IsClassification ? "classes" : "targets")}");
@@ -52,8 +67,14 @@ internal sealed record ModelSpec(int[] Sizes, string Activation, string Init)
     public Mlp Build()
     {
         var hidden = Nn.Layers.Activation.Parse(Activation);
+        if (hidden == Nn.Layers.Activation.Step)
+        {
+            throw new CliException("--activation step has no gradient, so a network cannot learn through it; use the perceptron API for threshold units");
+        }
+
         Initializer init = Initializers.Parse(Init);
-        return new Mlp(Sizes, [hidden], init);
+        var activations = Enumerable.Repeat(hidden, Sizes.Length - 2).Append(Nn.Layers.Activation.Linear).ToArray();
+        return new Mlp(Sizes, activations, init);
     }
 
     /// <summary>Metadata stored beside the parameters so that evaluate and predict can rebuild the model.</summary>

@@ -15,6 +15,11 @@ internal sealed record SavedModel(TensorTree Parameters, ModelSpec Spec, Mlp Net
         }
 
         var (tree, metadata) = SafeTensors.Load(path);
+        if (tree.LeafCount == 0)
+        {
+            throw new CliException($"{path} holds no tensors");
+        }
+
         var spec = ModelSpec.FromMetadata(metadata, path);
         var net = spec.Build();
         var expected = net.Init(new Generator(0), tree.Leaves()[0].Value.DType);
@@ -26,9 +31,26 @@ internal sealed record SavedModel(TensorTree Parameters, ModelSpec Spec, Mlp Net
         static float[]? Floats(IReadOnlyDictionary<string, string> m, string key) =>
             m.TryGetValue(key, out var v) ? v.Split(',').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray() : null;
 
-        return new SavedModel(tree, spec, net, metadata.GetValueOrDefault("dataset"), metadata.GetValueOrDefault("classes")?.Split(','),
-            Floats(metadata, "feature_mean"), Floats(metadata, "feature_std"));
+        var classes = metadata.GetValueOrDefault("classes")?.Split(',');
+        var (mean, std) = (Floats(metadata, "feature_mean"), Floats(metadata, "feature_std"));
+        if (classes is not null && classes.Length != spec.Sizes[^1])
+        {
+            throw new CliException($"{path}: {classes.Length} class names for {spec.Sizes[^1]} outputs");
+        }
+
+        if ((mean is null) != (std is null) || (mean is not null && (mean.Length != spec.Sizes[0] || std!.Length != spec.Sizes[0])))
+        {
+            throw new CliException($"{path}: the feature statistics do not match the {spec.Sizes[0]} inputs");
+        }
+
+        return new SavedModel(tree, spec, net, metadata.GetValueOrDefault("dataset"), classes, mean, std)
+        {
+            Metadata = metadata,
+        };
     }
 
     public DType DType => Parameters.Leaves()[0].Value.DType;
+
+    /// <summary>Everything train recorded: seed, loss, CSV target and path, dataset.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
 }

@@ -62,6 +62,10 @@ public class CliTests
     [InlineData("--data-dir /nonexistent-mnist does not exist", "train", "--dataset", "mnist", "--data-dir", "/nonexistent-mnist")]
     [InlineData("model file not found", "evaluate", "--model", "/nonexistent/model.safetensors")]
     [InlineData("Cannot parse argument 'abc' for option '--epochs'", "train", "--epochs", "abc")]
+    [InlineData("--batch and --epochs must be positive, got 0 and 5", "train", "--dataset", "iris", "--batch", "0")]
+    [InlineData("--patience needs a --validation-split to watch", "train", "--dataset", "iris", "--patience", "3")]
+    [InlineData("--activation step has no gradient", "train", "--dataset", "iris", "--activation", "step")]
+    [InlineData("--target-loss must be a positive number, got NaN", "train", "--dataset", "iris", "--target-loss", "NaN")]
     [InlineData("Unrecognized command or argument '--bogus'", "train", "--bogus")]
     [InlineData("Option '--model' is required", "evaluate")]
     public void BadInputGivesOneClearLineAndANonZeroExitCode(string expected, params string[] args)
@@ -71,6 +75,35 @@ public class CliTests
         Assert.Contains(expected, output);
         NoStackTrace(output);
         Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void EvaluateUsesTheSeedAndLossTheModelWasTrainedWith()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, output) = CliRunner.Run("train", "--dataset", "iris", "--layers", "4-8-3", "--activation", "relu", "--optimizer", "adam", "--lr", "0.01",
+            "--batch", "16", "--epochs", "30", "--seed", "7", "--output", dir);
+        Assert.True(code == 0, output);
+        string TestAccuracy(string text) => text.Split('\n').First(l => l.Contains("accuracy", StringComparison.Ordinal) && !l.Contains("training", StringComparison.Ordinal)).Split('│', StringSplitOptions.RemoveEmptyEntries)[1].Trim();
+        var (evalCode, evalOutput) = CliRunner.Run("evaluate", "--model", Path.Combine(dir, "model.safetensors"));
+        Assert.True(evalCode == 0, evalOutput);
+        Assert.Equal(TestAccuracy(output), TestAccuracy(evalOutput));
+    }
+
+    [Fact]
+    public void TwoLayerSizesGiveALinearOutputLayer()
+    {
+        var spec = new ModelSpec([3, 1], "sigmoid", "xavier-uniform");
+        Assert.Equal(["linear"], spec.Build().Activations.Select(a => a.Name));
+        Assert.Equal(["sigmoid", "linear"], new ModelSpec([3, 4, 1], "sigmoid", "xavier-uniform").Build().Activations.Select(a => a.Name));
+    }
+
+    [Fact]
+    public void LossNamesAreCaseInsensitive()
+    {
+        var outputs = Tensor.FromArray(new double[,] { { 0.2, 0.9 } });
+        var labels = Tensor.FromArray(new[] { 1 });
+        Assert.Equal(LossChoice.Parse("mse", true)(outputs, labels).Item(), LossChoice.Parse("MSE", true)(outputs, labels).Item());
     }
 
     [Fact]

@@ -15,17 +15,20 @@ internal static class EvaluateCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the four MNIST IDX files" };
         var csv = new Option<string?>("--csv") { Description = "CSV file for --dataset csv" };
         var target = new Option<string?>("--target") { Description = "Target column of the CSV file" };
-        var seed = new Option<ulong>("--seed") { Description = "The seed the model was trained with (it fixes the Iris/CSV test split)", DefaultValueFactory = _ => 0UL };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed fixing the Iris/CSV test split (default: the one the model was trained with)" };
         var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
         var command = new Command("evaluate", "Evaluate a saved model on a test set") { model, dataset, dataDir, csv, target, seed, limitTest };
         command.SetAction(parse => CliApp.Guard(console, () =>
         {
             var saved = SavedModel.Load(parse.GetValue(model)!);
             string name = parse.GetValue(dataset) ?? saved.Dataset ?? throw new CliException("the model does not say which dataset it was trained on; pass --dataset");
-            var source = DataSource.Load(name, parse.GetValue(dataDir), parse.GetValue(csv), parse.GetValue(target), parse.GetValue(seed),
-                null, parse.GetValue(limitTest), new ConsoleLog(console));
+            var m = saved.Metadata;
+            ulong s = parse.GetValue(seed) ?? (m.TryGetValue("seed", out var seedText) && ulong.TryParse(seedText, CultureInfo.InvariantCulture, out var v) ? v : 0UL);
+            bool? classes = m.TryGetValue("csv_classification", out var c) ? c == "true" : null;
+            var source = DataSource.Load(name, parse.GetValue(dataDir), parse.GetValue(csv) ?? m.GetValueOrDefault("csv"), parse.GetValue(target) ?? m.GetValueOrDefault("target"), s,
+                null, parse.GetValue(limitTest), new ConsoleLog(console), classes);
             saved.Spec.Validate(source.Test);
-            var loss = LossChoice.Parse("auto", source.Test.IsClassification);
+            var loss = LossChoice.Parse(m.GetValueOrDefault("loss", "auto"), source.Test.IsClassification);
             var (testLoss, accuracy) = Trainer.Evaluate((p, x) => saved.Network.Apply(p, x), saved.Parameters, (o, y) => loss(o, y), source.Test, saved.DType);
             console.Write(Reports.Metrics($"{saved.Network} on {source.Test.Name}",
             [

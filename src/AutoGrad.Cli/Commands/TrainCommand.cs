@@ -34,11 +34,12 @@ internal static class TrainCommand
         var output = new Option<string?>("--output") { Description = "Directory for model.safetensors, history.csv, loss.png, accuracy.png (default runs/<dataset>)" };
         var limitTrain = new Option<int?>("--limit-train") { Description = "Use only the first N training rows" };
         var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
+        var classification = new Option<bool>("--classification") { Description = "Treat a numeric CSV target as class labels" };
 
         var command = new Command("train", "Train a network and report test metrics")
         {
             dataset, dataDir, csv, target, layers, activation, init, loss, optimizer, lr, schedule, batch, epochs, seed,
-            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest,
+            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification,
         };
 
         command.SetAction(parse => CliApp.Guard(console, () =>
@@ -51,15 +52,42 @@ internal static class TrainCommand
             }
 
             ulong s = parse.GetValue(seed);
+            int batchSize = parse.GetValue(batch);
+            int epochCount = parse.GetValue(epochs);
+            double split = parse.GetValue(validation);
+            if (batchSize <= 0 || epochCount <= 0)
+            {
+                throw new CliException($"--batch and --epochs must be positive, got {batchSize} and {epochCount}");
+            }
+
+            if (!(split >= 0 && split < 1))
+            {
+                throw new CliException($"--validation-split must be in [0, 1), got {split.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(patience) is { } pat && (pat <= 0 || split == 0))
+            {
+                throw new CliException(split == 0 ? "--patience needs a --validation-split to watch" : $"--patience must be positive, got {pat}");
+            }
+
+            if (parse.GetValue(targetLoss) is { } tl && !(double.IsFinite(tl) && tl > 0))
+            {
+                throw new CliException($"--target-loss must be a positive number, got {tl.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(clip) is { } cn && !(double.IsFinite(cn) && cn > 0))
+            {
+                throw new CliException($"--clip-norm must be a positive number, got {cn.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            bool? asClasses = parse.GetValue(classification) ? true : null;
             var source = DataSource.Load(parse.GetValue(dataset)!, parse.GetValue(dataDir), parse.GetValue(csv), parse.GetValue(target), s,
-                parse.GetValue(limitTrain), parse.GetValue(limitTest), new ConsoleLog(console));
+                parse.GetValue(limitTrain), parse.GetValue(limitTest), new ConsoleLog(console), asClasses);
             var spec = new ModelSpec(parse.GetValue(layers) is { } text ? ModelSpec.ParseSizes(text) : ModelSpec.DefaultSizes(source.Train),
                 parse.GetValue(activation)!, parse.GetValue(init)!);
             spec.Validate(source.Train);
             var net = spec.Build();
             var lossFn = LossChoice.Parse(parse.GetValue(loss)!, source.Train.IsClassification);
-            int batchSize = parse.GetValue(batch);
-            int epochCount = parse.GetValue(epochs);
             var options = new TrainOptions
             {
                 Epochs = epochCount,
@@ -71,8 +99,10 @@ internal static class TrainCommand
                 ClipGradientNorm = parse.GetValue(clip),
                 DType = d,
             };
-            int stepsPerEpoch = (source.Train.Count + batchSize - 1) / Math.Max(1, batchSize);
-            var opt = OptimizerChoice.Create(parse.GetValue(optimizer)!, rate, parse.GetValue(schedule)!, stepsPerEpoch * epochCount);
+            // The schedule spans the updates actually made: on the rows left after the validation split.
+            long trainRows = source.Train.Count - (long)Math.Round(source.Train.Count * split);
+            long totalSteps = (trainRows + batchSize - 1) / batchSize * epochCount;
+            var opt = OptimizerChoice.Create(parse.GetValue(optimizer)!, rate, parse.GetValue(schedule)!, (int)Math.Clamp(totalSteps, 1, int.MaxValue));
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", source.Name);
 
             console.MarkupLine($"[bold]{Markup.Escape(net.ToString())}[/] on {Markup.Escape(source.Train.ToString())}; {Markup.Escape(opt.Name)}, lr {rate.ToString(CultureInfo.InvariantCulture)}, batch {batchSize}, {epochCount} epoch(s), seed {s}");
@@ -111,8 +141,8 @@ internal static class TrainCommand
             console.Write(Reports.Metrics($"{source.Name}: {result.History.StopReason}",
             [
                 ("epochs run", result.History.Epochs.Count.ToString(CultureInfo.InvariantCulture)),
-                ("final training loss", Reports.Num(last.Loss)),
-                ("final training accuracy", Reports.Pct(last.Accuracy)),
+                ("last epoch's training loss", Reports.Num(last.Loss)),
+                ("last epoch's training accuracy", Reports.Pct(last.Accuracy)),
                 ("test rows", source.Test.Count.ToString(CultureInfo.InvariantCulture)),
                 ("test loss", Reports.Num(testLoss)),
                 ("test accuracy", Reports.Pct(testAccuracy)),
@@ -127,6 +157,18 @@ internal static class TrainCommand
             Directory.CreateDirectory(outDir);
             var metadata = spec.ToMetadata();
             metadata["dataset"] = source.Name;
+            metadata["seed"] = s.ToString(CultureInfo.InvariantCulture);
+            metadata["loss"] = parse.GetValue(loss)!;
+            if (parse.GetValue(csv) is { } csvPath)
+            {
+                metadata["csv"] = Path.GetFullPath(csvPath);
+                metadata["csv_classification"] = source.Train.IsClassification ? "true" : "false";
+                if (parse.GetValue(target) is { } t)
+                {
+                    metadata["target"] = t;
+                }
+            }
+
             if (source.Train.ClassNames is { } names)
             {
                 metadata["classes"] = string.Join(",", names);

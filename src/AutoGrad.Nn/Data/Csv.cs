@@ -22,12 +22,56 @@ public static class Csv
         return Parse(File.ReadAllLines(path), Path.GetFileNameWithoutExtension(path), target, classification, hasHeader, path);
     }
 
+    /// <summary>Splits one CSV line into trimmed fields, honouring double quotes (RFC 4180: "a,b" and "" inside quotes).</summary>
+    internal static string[] SplitFields(string line)
+    {
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    field.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    field.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                fields.Add(field.ToString().Trim());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        fields.Add(field.ToString().Trim());
+        return fields.ToArray();
+    }
+
     /// <summary>Parses CSV lines (see <see cref="Load"/>); <paramref name="source"/> names them in messages.</summary>
     public static Dataset Parse(IEnumerable<string> lines, string name, string? target = null, bool? classification = null, bool hasHeader = true, string? source = null)
     {
         ArgumentNullException.ThrowIfNull(lines);
         source ??= name;
-        var rows = lines.Select((l, i) => (Line: i + 1, Cells: l.Split(',').Select(c => c.Trim()).ToArray()))
+        var rows = lines.Select((l, i) => (Line: i + 1, Cells: SplitFields(l)))
             .Where(r => !(r.Cells.Length == 1 && r.Cells[0].Length == 0))
             .ToList();
         if (rows.Count == 0)
@@ -81,8 +125,25 @@ public static class Csv
         }
 
         var targets = data.Select(d => d.Cells[t]).ToArray();
-        bool numeric = targets.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        var isNumber = targets.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && double.IsFinite(x)).ToArray();
+        bool numeric = isNumber.All(b => b);
+        int firstText = Array.IndexOf(isNumber, false), firstNumber = Array.IndexOf(isNumber, true);
+        if (!numeric && firstNumber >= 0 && classification != true)
+        {
+            // A mostly numeric column with a stray text cell ("", NA, inf) is an error, not hundreds of classes.
+            throw new InvalidDataException($"{source}:{data[firstText].Line}: target column '{header[t]}' has '{targets[firstText]}' among numbers (row {data[firstNumber].Line} has '{targets[firstNumber]}'); fix the cell, or pass classification to treat every value as a class name");
+        }
+
         bool isClassification = classification ?? !numeric;
+        if (isClassification && numeric)
+        {
+            int fractional = Array.FindIndex(targets, v => double.Parse(v, CultureInfo.InvariantCulture) is var d && d != Math.Floor(d));
+            if (fractional >= 0)
+            {
+                throw new InvalidDataException($"{source}:{data[fractional].Line}: class label '{targets[fractional]}' is not a whole number");
+            }
+        }
+
         if (isClassification)
         {
             var classes = numeric
@@ -93,6 +154,12 @@ public static class Csv
         }
 
         var y = targets.Select(v => float.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        int overflow = Array.FindIndex(y, v => !float.IsFinite(v));
+        if (overflow >= 0)
+        {
+            throw new InvalidDataException($"{source}:{data[overflow].Line}: target '{targets[overflow]}' is not finite in float32");
+        }
+
         return Dataset.Regression(name, features, columns - 1, y, 1);
     }
 }

@@ -1,7 +1,7 @@
 namespace AutoGrad.Nn.Data;
 
 /// <summary>
-/// A dataset held on the host: n rows of float features, and either integer class labels
+/// A dataset held on the host (the arrays passed to the factories are owned by it from then on): n rows of float features, and either integer class labels
 /// (classification) or float targets (regression). Tensors are made per batch by <see cref="DataLoader"/>,
 /// or for the whole set by <see cref="Features"/> and <see cref="Targets"/>.
 /// </summary>
@@ -10,9 +10,11 @@ public sealed class Dataset
     private readonly float[] _x;
     private readonly int[]? _labels;
     private readonly float[]? _y;
+    private readonly int _classCount;
 
-    private Dataset(string name, float[] x, int count, int featureCount, int[]? labels, float[]? y, int targetCount, IReadOnlyList<string>? classNames)
+    private Dataset(string name, float[] x, int count, int featureCount, int[]? labels, float[]? y, int targetCount, IReadOnlyList<string>? classNames, int classCount = 0)
     {
+        _classCount = classCount;
         Name = name;
         _x = x;
         Count = count;
@@ -36,7 +38,7 @@ public sealed class Dataset
     public bool IsClassification => _labels is not null;
 
     /// <summary>The number of classes (0 for regression).</summary>
-    public int ClassCount => ClassNames?.Count ?? (_labels is null || _labels.Length == 0 ? 0 : _labels.Max() + 1);
+    public int ClassCount => _classCount;
 
     /// <summary>Class names where known (e.g. Iris species), else null.</summary>
     public IReadOnlyList<string>? ClassNames { get; }
@@ -58,7 +60,8 @@ public sealed class Dataset
             throw new ArgumentException($"Dataset '{name}': label {labels[bad]} at row {bad} is outside the {classes} classes");
         }
 
-        return new Dataset(name, features, count, featureCount, labels, null, 0, classNames);
+        int classCount = classNames?.Count ?? (labels.Length == 0 ? 0 : labels.Max() + 1);
+        return new Dataset(name, features, count, featureCount, labels, null, 0, classNames, classCount);
     }
 
     /// <summary>A regression dataset: features [count, featureCount] and targets [count, targetCount], row-major.</summary>
@@ -73,6 +76,12 @@ public sealed class Dataset
 
         int count = targets.Length / targetCount;
         Check(name, features, featureCount, count);
+        int badTarget = Array.FindIndex(targets, v => !float.IsFinite(v));
+        if (badTarget >= 0)
+        {
+            throw new ArgumentException($"Dataset '{name}': target value {targets[badTarget]} at row {badTarget / targetCount} is not finite");
+        }
+
         return new Dataset(name, features, count, featureCount, null, targets, targetCount, null);
     }
 
@@ -146,7 +155,7 @@ public sealed class Dataset
         name ??= Name;
         if (_labels is not null)
         {
-            return new Dataset(name, x, indices.Length, FeatureCount, indices.Select(i => _labels[i]).ToArray(), null, 0, ClassNames);
+            return new Dataset(name, x, indices.Length, FeatureCount, indices.Select(i => _labels[i]).ToArray(), null, 0, ClassNames, _classCount);
         }
 
         var y = new float[indices.Length * TargetCount];
@@ -217,7 +226,7 @@ public sealed class Dataset
             x[k] = (_x[k] - mean[c]) / (std[c] == 0 ? 1 : std[c]);
         }
 
-        return new Dataset(Name, x, Count, FeatureCount, _labels, _y, TargetCount, ClassNames);
+        return new Dataset(Name, x, Count, FeatureCount, _labels, _y, TargetCount, ClassNames, _classCount);
     }
 
     /// <inheritdoc/>

@@ -61,6 +61,10 @@ public static class Idx
             }
 
             count *= dims[i];
+            if (count > int.MaxValue)
+            {
+                throw new InvalidDataException($"{source}: the header's dimensions [{string.Join(",", dims.Take(i + 1))}…] describe more than {int.MaxValue} elements");
+            }
         }
 
         long expected = header + count * size;

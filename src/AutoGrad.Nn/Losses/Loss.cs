@@ -57,8 +57,11 @@ public static class Loss
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         SameShape("BinaryCrossEntropy", probabilities, targets, file, line);
-        var logP = probabilities.Log().Maximum(-100.0);
-        var log1mP = (1.0 - probabilities).Log().Maximum(-100.0);
+        // Clamp the argument, not the log: log(max(p, e^−100)) equals PyTorch's max(log p, −100) but its
+        // gradient stays finite (0 where the clamp is active) when p is exactly 0 or 1.
+        const double floor = 3.720075976020836e-44; // e^−100
+        var logP = probabilities.Maximum(floor).Log();
+        var log1mP = (1.0 - probabilities).Maximum(floor).Log();
         return Reduce(-(targets * logP + (1.0 - targets) * log1mP), reduction);
     }
 
@@ -146,7 +149,9 @@ public static class Loss
         }
 
         var dot = (predictions * targets).Sum(-1);
-        var norms = ((predictions * predictions).Sum(-1) * (targets * targets).Sum(-1)).Sqrt().Maximum(epsilon);
+        // Clamp before the square root: its derivative at 0 is infinite, which would turn an all-zero row's
+        // gradient into NaN even though the clamp makes the value finite.
+        var norms = ((predictions * predictions).Sum(-1) * (targets * targets).Sum(-1)).Maximum(epsilon * epsilon).Sqrt();
         return Reduce(1.0 - dot / norms, reduction);
     }
 

@@ -44,7 +44,7 @@ public static class SafeTensors
         int padding = (8 - json.Length % 8) % 8;
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temp = fullPath + $".{Environment.ProcessId}.tmp";
+        string temp = fullPath + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -134,10 +134,31 @@ public static class SafeTensors
 
     private static Tensor ReadTensor(string path, string name, JsonElement spec, ReadOnlySpan<byte> data)
     {
-        string dtype = spec.GetProperty("dtype").GetString() ?? "";
-        var shape = spec.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
-        var offsets = spec.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-        int size = shape.Aggregate(1, (a, b) => checked(a * b));
+        string dtype;
+        int[] shape;
+        long[] offsets;
+        try
+        {
+            dtype = spec.GetProperty("dtype").GetString() ?? "";
+            shape = spec.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
+            offsets = spec.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: tensor '{name}' lacks a valid dtype, shape or data_offsets entry");
+        }
+
+        long count = 1;
+        foreach (int d in shape)
+        {
+            count *= d;
+            if (d < 0 || count > int.MaxValue)
+            {
+                throw new InvalidDataException($"{path}: tensor '{name}' has an impossible shape [{string.Join(",", shape)}]");
+            }
+        }
+
+        int size = (int)count;
         int width = dtype switch { "F32" or "I32" => 4, "F64" => 8, _ => throw new InvalidDataException($"{path}: tensor '{name}' has unsupported dtype {dtype} (F32, F64, I32 are supported)") };
         if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != (long)size * width)
         {
@@ -238,12 +259,21 @@ public static class SafeTensors
                 {
                     node.Add(parts[i], new TensorTree());
                 }
+                else if (node.Subtree(parts[i]).IsLeaf)
+                {
+                    throw new InvalidDataException($"{path}: '{name}' nests under a tensor");
+                }
 
                 node = node.Subtree(parts[i]);
                 if (node.IsLeaf)
                 {
                     throw new InvalidDataException($"{path}: '{name}' nests under a tensor");
                 }
+            }
+
+            if (node.Keys.Contains(parts[^1]))
+            {
+                throw new InvalidDataException($"{path}: '{name}' appears twice or clashes with a longer name");
             }
 
             node.Add(parts[^1], value);

@@ -5,7 +5,7 @@ public static class Metrics
 {
     /// <summary>
     /// Predicted classes for outputs [n, classes] (argmax), or for a single output column [n, 1] the
-    /// threshold at 0.5 (sigmoid outputs of binary classifiers).
+    /// threshold at 0.5: that column must hold probabilities (sigmoid outputs), not logits.
     /// </summary>
     public static int[] PredictedClasses(Tensor outputs)
     {

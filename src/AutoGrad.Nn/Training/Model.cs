@@ -14,6 +14,8 @@ public sealed class Model
 {
     private IOptimizer? _optimizer;
     private LossFunction? _loss;
+    private TensorTree? _optimizerState;
+    private readonly Generator _generator;
 
     /// <summary>A model of <paramref name="network"/> with freshly initialized parameters.</summary>
     public Model(Mlp network, Generator generator, DType dtype = DType.Float32)
@@ -23,6 +25,7 @@ public sealed class Model
         Network = network;
         DType = dtype;
         Parameters = network.Init(generator, dtype);
+        _generator = generator.Fork();
     }
 
     /// <summary>The network.</summary>
@@ -51,18 +54,23 @@ public sealed class Model
 
         _optimizer = optimizer;
         _loss = loss;
+        _optimizerState = null;
         MetricNames = metrics.Length == 0 ? ["loss"] : metrics;
         return this;
     }
 
-    /// <summary>Trains for <paramref name="epochs"/> epochs; the parameters are updated to the result.</summary>
-    public History Fit(Dataset data, int epochs, int batchSize = 32, double validationSplit = 0, ulong seed = 0, int? patience = null, Action<EpochMetrics>? onEpoch = null)
+    /// <summary>
+    /// Trains for <paramref name="epochs"/> epochs, continuing from the current parameters and optimizer
+    /// state (as Keras does); shuffles come from the model's own generator unless a seed is given.
+    /// </summary>
+    public History Fit(Dataset data, int epochs, int batchSize = 32, double validationSplit = 0, ulong? seed = null, int? patience = null, Action<EpochMetrics>? onEpoch = null)
     {
         var (optimizer, loss) = Compiled();
         var result = Trainer.Fit((p, x) => Network.Apply(p, x), Parameters, loss, optimizer, data,
-            new TrainOptions { Epochs = epochs, BatchSize = batchSize, ValidationSplit = validationSplit, Seed = seed, Patience = patience, DType = DType },
-            onEpoch: onEpoch);
+            new TrainOptions { Epochs = epochs, BatchSize = batchSize, ValidationSplit = validationSplit, Seed = seed ?? _generator.NextUInt64(), Patience = patience, DType = DType },
+            onEpoch: onEpoch, initialOptimizerState: _optimizerState);
         Parameters = result.Parameters;
+        _optimizerState = result.OptimizerState;
         return result.History;
     }
 

@@ -63,8 +63,11 @@ public static class Trainer
     /// <param name="validation">A separate validation set (instead of a split).</param>
     /// <param name="onEpoch">Called after each epoch, e.g. to report progress.</param>
     /// <param name="onBatch">Called after each batch with (batch index, batches per epoch, batch loss).</param>
+    /// <param name="initialOptimizerState">Optimizer state to continue from (a fresh <c>Init</c> when null).</param>
+    /// <remarks>Losses are taken to be means over the batch (the default <c>Reduction.Mean</c>); epoch losses are row-weighted means of them.</remarks>
     public static TrainResult Fit(ModelFunction model, TensorTree parameters, LossFunction loss, IOptimizer optimizer, Dataset train,
-        TrainOptions options, Dataset? validation = null, Action<EpochMetrics>? onEpoch = null, Action<int, int, double>? onBatch = null)
+        TrainOptions options, Dataset? validation = null, Action<EpochMetrics>? onEpoch = null, Action<int, int, double>? onBatch = null,
+        TensorTree? initialOptimizerState = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -74,6 +77,11 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
 
+        if (validation is not null && options.ValidationSplit > 0)
+        {
+            throw new ArgumentException("Trainer: give either a validation set or a validation split, not both");
+        }
+
         var generator = new Generator(options.Seed);
         if (options.ValidationSplit > 0)
         {
@@ -81,7 +89,7 @@ public static class Trainer
         }
 
         var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType);
-        var state = optimizer.Init(parameters);
+        var state = initialOptimizerState ?? optimizer.Init(parameters);
         var history = new History();
         TensorTree best = parameters;
         double bestValidation = double.PositiveInfinity;
@@ -190,6 +198,11 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0)
+        {
+            throw new ArgumentException($"Trainer.Predict: dataset '{data.Name}' is empty");
+        }
+
         var parts = new DataLoader(data, batchSize, dtype: dtype).Epoch().Select(b => model(parameters, b.X)).ToArray();
         return parts.Length == 1 ? parts[0] : Tensor.Concat(parts, 0);
     }
@@ -218,6 +231,11 @@ public static class Trainer
         if (o.ValidationSplit < 0 || o.ValidationSplit >= 1 || double.IsNaN(o.ValidationSplit))
         {
             throw new ArgumentOutOfRangeException(nameof(o), o.ValidationSplit, "Trainer: the validation split must be in [0, 1)");
+        }
+
+        if (o.TargetLoss is { } t && !double.IsFinite(t))
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), t, "Trainer: the target loss must be a finite number");
         }
 
         if (o.Patience is <= 0)
