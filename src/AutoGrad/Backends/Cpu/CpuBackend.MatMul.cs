@@ -5,9 +5,11 @@ using System.Numerics.Tensors;
 namespace AutoGrad.Backends.Cpu;
 
 /// <summary>
-/// Batched matrix multiply. Row by row: pack one row of op(A), then either accumulate scaled rows of B
-/// (B not transposed) or take dot products with rows of B (B transposed). Rows are independent, so the
-/// parallel split cannot change any result.
+/// Batched matrix multiply. Products of some size go to the packed, register-tiled <see cref="PackedGemm{T}"/>;
+/// small ones, and machines without Vector512, to the row kernel here: pack one row of op(A), then either
+/// accumulate scaled rows of B (B not transposed) or take dot products with rows of B (B transposed), which
+/// is also the reference the packed kernel is tested against. Rows are independent, so the parallel split
+/// cannot change any result.
 /// </summary>
 internal sealed partial class CpuBackend
 {
@@ -23,12 +25,30 @@ internal sealed partial class CpuBackend
         }
     }
 
+    /// <summary>The row kernel alone, for tests of the packed kernel.</summary>
+    internal static void ReferenceMatMul<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T> => MatMulRows(0, batch * m, m, n, k, a, ta, b, tb, c);
+
     private static void MatMulImpl<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = batch * m;
         if (rows == 0 || n == 0)
         {
+            return;
+        }
+
+        if (k == 0)
+        {
+            Array.Clear(c, 0, rows * n);
+            return;
+        }
+
+        // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work;
+        // single rows (batch-1 forward passes) and outer products (k tiny) stay on the row kernel.
+        if (PackedGemm<T>.IsSupported && m >= 6 && k >= 8 && (long)m * n * k >= 4096)
+        {
+            PackedGemm<T>.Multiply(batch, m, n, k, a, ta, b, tb, c);
             return;
         }
 
