@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace AutoGrad.Benchmarks;
+
+/// <summary>
+/// AutoGrad's side of benchmarks/compare/run.sh: the same workloads as compare/torch_workloads.py, timed the
+/// same way (three warm-up runs, then the median of runs until half a second has passed), as JSON.
+/// </summary>
+public static class Compare
+{
+    public static void Run()
+    {
+        var results = new Dictionary<string, double>();
+        var g = new Generator(0);
+        foreach (int n in new[] { 256, 512, 1024 })
+        {
+            var a = Tensor.RandomNormal([n, n], g);
+            var b = Tensor.RandomNormal([n, n], g);
+            results[$"gemm {n}"] = MedianTime(() => a.MatMul(b));
+        }
+
+        foreach (int batch in new[] { 1, 32, 128 })
+        {
+            var p = new TensorTree
+            {
+                { "W1", Tensor.RandomNormal([784, 512], g, std: 0.05) },
+                { "b1", Tensor.Zeros([512]) },
+                { "W2", Tensor.RandomNormal([512, 10], g, std: 0.05) },
+                { "b2", Tensor.Zeros([10]) },
+            };
+            var x = Tensor.RandomUniform([batch, 784], g);
+            var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray(), [batch, 1]);
+            var grad = Transforms.Grad((TensorTree q) =>
+            {
+                var h = (x.MatMul(q["W1"]) + q["b1"]).Sigmoid();
+                return -(h.MatMul(q["W2"]) + q["b2"]).LogSoftmax().TakeAlongAxis(labels, 1).Mean();
+            });
+            results[$"mlp step {batch}"] = MedianTime(() => p = p.Zip(grad(p), (w, dw) => w - dw * 0.1));
+        }
+
+        var chain = Transforms.Grad((Tensor t) =>
+        {
+            var y = t;
+            for (int i = 0; i < 333; i++)
+            {
+                y = ((y + 0.5) * 0.9).Tanh();
+            }
+
+            return y;
+        });
+        var x0 = Tensor.Scalar(0.3f);
+        results["scalar chain 999 ops"] = MedianTime(() => chain(x0));
+        Console.WriteLine(JsonSerializer.Serialize(new { autograd = typeof(Tensor).Assembly.GetName().Version?.ToString(), results }));
+    }
+
+    private static double MedianTime(Action action, double minSeconds = 0.5, int maxReps = 200)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            action();
+        }
+
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (times.Count < maxReps && (total.Elapsed.TotalSeconds < minSeconds || times.Count < 5))
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Side-by-side: the same workloads in PyTorch and in AutoGrad, in one go, as one table of times and ratios.
+# Installs what the PyTorch side needs (Debian's python3-torch with the OpenMP build of OpenBLAS, so that
+# PyTorch neither falls back to the reference BLAS nor fights its own OpenMP threads).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+need=()
+for pkg in python3-torch python3-numpy libopenblas0-openmp; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if (( ${#need[@]} )); then
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+dotnet build -c Release benchmarks/AutoGrad.Benchmarks >/dev/null
+ours=$(dotnet benchmarks/AutoGrad.Benchmarks/bin/Release/net10.0/AutoGrad.Benchmarks.dll compare)
+# The OpenMP OpenBLAS, explicitly, whatever the system default.
+theirs=$(LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 /usr/bin/python3 benchmarks/compare/torch_workloads.py)
+
+/usr/bin/python3 - "$ours" "$theirs" <<'PY'
+import json, sys
+ours, theirs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"PyTorch {theirs['torch']} (2 threads, OpenMP OpenBLAS) vs AutoGrad {ours['autograd']}, median times")
+print(f"| {'workload':<22} | {'PyTorch':>12} | {'AutoGrad':>12} | {'speed-up':>8} |")
+print(f"|{'-' * 24}|{'-' * 14}|{'-' * 14}|{'-' * 10}|")
+def fmt(s):
+    return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
+for name, t in theirs["results"].items():
+    o = ours["results"][name]
+    print(f"| {name:<22} | {fmt(t):>12} | {fmt(o):>12} | {t / o:>7.2f}× |")
+PY
