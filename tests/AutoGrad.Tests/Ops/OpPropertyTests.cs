@@ -49,6 +49,18 @@ public class OpPropertyTests
         return s.Apply(full);
     };
 
+    /// <summary>A sample's float64 inputs as a function of its float inputs, with random directions (one per float input) from the seed.</summary>
+    private sealed record Prepared(Generator Rng, Tensor[] Floats, Func<Tensor[], Tensor> F, Tensor[] Directions);
+
+    private static Prepared Prepare(OpSample s, int seed)
+    {
+        var rng = new Generator((ulong)seed);
+        var xs = s.Tensors(DType.Float64);
+        var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
+        var directions = floats.Select(x => Tensor.RandomUniform(x.Shape.ToArray(), rng, -1, 1, DType.Float64)).ToArray();
+        return new Prepared(rng, floats, OnFloats(s, xs), directions);
+    }
+
     [Theory]
     [MemberData(nameof(DifferentiableOps))]
     public void VjpMatchesCentralDifferences(string op)
@@ -87,11 +99,7 @@ public class OpPropertyTests
         PropertyRunner.Check(nameof(VjpAndJvpSatisfyTheDotProductIdentity), op, WithSeed(c), t =>
         {
             var (s, seed) = t;
-            var rng = new Generator((ulong)seed);
-            var xs = s.Tensors(DType.Float64);
-            var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
-            var f = OnFloats(s, xs);
-            var us = floats.Select(x => Tensor.RandomUniform(x.Shape.ToArray(), rng, -1, 1, DType.Float64)).ToArray();
+            var (rng, floats, f, us) = Prepare(s, seed);
             var (value, pullback) = Transforms.Vjp(f, floats);
             var v = Tensor.RandomUniform(value.Shape.ToArray(), rng, -1, 1, DType.Float64);
             var jtv = pullback(v);
@@ -133,13 +141,8 @@ public class OpPropertyTests
         PropertyRunner.Check(nameof(SecondOrderVjpMatchesCentralDifferences), op, WithSeed(c), t =>
         {
             var (s, seed) = t;
-            var rng = new Generator((ulong)seed);
-            var xs = s.Tensors(DType.Float64);
-            var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
-            var f = OnFloats(s, xs);
-            var y = f(floats);
-            var v = Tensor.RandomUniform(y.Shape.ToArray(), rng, -1, 1, DType.Float64);
-            var ws = floats.Select(x => Tensor.RandomUniform(x.Shape.ToArray(), rng, -1, 1, DType.Float64)).ToArray();
+            var (rng, floats, f, ws) = Prepare(s, seed);
+            var v = Tensor.RandomUniform(f(floats).Shape.ToArray(), rng, -1, 1, DType.Float64);
             Func<Tensor[], Tensor> phi = args =>
             {
                 var cotangents = Transforms.Vjp(f, args).Pullback(v);
@@ -174,11 +177,7 @@ public class OpPropertyTests
         PropertyRunner.Check(nameof(JvpMatchesTheNumericalDirectionalDerivative), op, WithSeed(c), t =>
         {
             var (s, seed) = t;
-            var rng = new Generator((ulong)seed);
-            var xs = s.Tensors(DType.Float64);
-            var floats = s.FloatInputs.Select(i => xs[i]).ToArray();
-            var f = OnFloats(s, xs);
-            var us = floats.Select(x => Tensor.RandomUniform(x.Shape.ToArray(), rng, -1, 1, DType.Float64)).ToArray();
+            var (_, floats, f, us) = Prepare(s, seed);
             var (_, tangent) = Transforms.Jvp(f, floats, us);
             double h = c.Step;
             var plus = f(floats.Select((x, i) => x + us[i] * h).ToArray()).ToDoubleArray();
