@@ -21,6 +21,11 @@ internal sealed partial class CpuBackend
     {
         ReadOnlySpan<T> xs = x;
         Span<T> ys = y;
+        if (xs.IsEmpty)
+        {
+            return; // some TensorPrimitives operations reject empty spans
+        }
+
         switch (kernel)
         {
             case UnaryKernel.Neg: TensorPrimitives.Negate(xs, ys); return;
@@ -31,6 +36,7 @@ internal sealed partial class CpuBackend
             case UnaryKernel.Tanh: TensorPrimitives.Tanh(xs, ys); return;
             case UnaryKernel.Sin: TensorPrimitives.Sin(xs, ys); return;
             case UnaryKernel.Cos: TensorPrimitives.Cos(xs, ys); return;
+            case UnaryKernel.Sigmoid: TensorPrimitives.Sigmoid(xs, ys); return;
             case UnaryKernel.Relu:
                 for (int i = 0; i < xs.Length; i++)
                 {
