@@ -15,7 +15,7 @@ public class GemmProperties
         public override string ToString() => $"batch {Batch}, {M}×{K} · {K}×{N}, ta {Ta}, tb {Tb}, {(Double ? "float64" : "float32")}, seed {Seed}";
     }
 
-    private static readonly int[] Sizes = [1, 2, 5, 6, 7, 13, 16, 31, 32, 33, 64, 100];
+    private static readonly int[] Sizes = [1, 2, 5, 6, 7, 13, 16, 31, 32, 33, 64, 100, 300, 513];
 
     private static Gen<Case> Cases() =>
         from batch in Gen.Elements(1, 1, 2, 3)

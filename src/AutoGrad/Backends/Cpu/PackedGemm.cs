@@ -16,6 +16,9 @@ internal static class PackedGemm<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int MR = 6;
+
+    /// <summary>The k-block: 256 rows of a B panel (32 KB in float32) sit in L1/L2 while every row strip passes over them.</summary>
+    private const int KC = 256;
     private static readonly int W = Vector512<T>.Count;
     private static readonly int NR = 2 * W;
 
@@ -26,23 +29,31 @@ internal static class PackedGemm<T>
     {
         int panels = (n + NR - 1) / NR;
         int blocks = (m + MR - 1) / MR;
-        T[] packedB = ArrayPool<T>.Shared.Rent(Math.Max(1, panels * NR * k));
+        T[] packedB = ArrayPool<T>.Shared.Rent(Math.Max(1, panels * NR * Math.Min(k, KC)));
         try
         {
             for (int q = 0; q < batch; q++)
             {
                 int aBase = q * m * k, bBase = q * k * n, cBase = q * m * n;
-                PackB(b, bBase, tb, k, n, packedB);
-                long work = (long)m * n * k;
-                int chunks = work >= (1L << 18) ? Math.Min(blocks, Environment.ProcessorCount * 4) : 1;
-                if (chunks > 1)
+
+                // Block over k so that a block's packed B panels stay in cache; later blocks add into C.
+                // Each element of C still sees its products in k order, so the result is unchanged.
+                for (int k0 = 0; k0 < k; k0 += KC)
                 {
-                    Parallel.For(0, chunks, chunk =>
-                        Blocks((int)((long)blocks * chunk / chunks), (int)((long)blocks * (chunk + 1) / chunks), m, n, k, a, aBase, ta, packedB, panels, c, cBase));
-                }
-                else
-                {
-                    Blocks(0, blocks, m, n, k, a, aBase, ta, packedB, panels, c, cBase);
+                    int kc = Math.Min(KC, k - k0);
+                    bool accumulate = k0 > 0;
+                    PackB(b, bBase, tb, k, n, k0, kc, packedB);
+                    long work = (long)m * n * kc;
+                    int chunks = work >= (1L << 18) ? Math.Min(blocks, Environment.ProcessorCount * 4) : 1;
+                    if (chunks > 1)
+                    {
+                        Parallel.For(0, chunks, chunk =>
+                            Blocks((int)((long)blocks * chunk / chunks), (int)((long)blocks * (chunk + 1) / chunks), m, n, k, k0, kc, accumulate, a, aBase, ta, packedB, panels, c, cBase));
+                    }
+                    else
+                    {
+                        Blocks(0, blocks, m, n, k, k0, kc, accumulate, a, aBase, ta, packedB, panels, c, cBase);
+                    }
                 }
             }
         }
@@ -52,26 +63,26 @@ internal static class PackedGemm<T>
         }
     }
 
-    /// <summary>packed[p][kk][j] = op(B)[kk, p·NR + j], zero beyond n.</summary>
-    private static void PackB(T[] b, int bBase, bool tb, int k, int n, T[] packed)
+    /// <summary>packed[p][kk][j] = op(B)[k0 + kk, p·NR + j] for kk &lt; kc, zero beyond n.</summary>
+    private static void PackB(T[] b, int bBase, bool tb, int k, int n, int k0, int kc, T[] packed)
     {
         int panels = (n + NR - 1) / NR;
         for (int p = 0; p < panels; p++)
         {
             int col0 = p * NR;
             int width = Math.Min(NR, n - col0);
-            int dst = p * NR * k;
-            for (int kk = 0; kk < k; kk++, dst += NR)
+            int dst = p * NR * kc;
+            for (int kk = 0; kk < kc; kk++, dst += NR)
             {
                 if (!tb)
                 {
-                    Array.Copy(b, bBase + kk * n + col0, packed, dst, width);
+                    Array.Copy(b, bBase + (k0 + kk) * n + col0, packed, dst, width);
                 }
                 else
                 {
                     for (int j = 0; j < width; j++)
                     {
-                        packed[dst + j] = b[bBase + (col0 + j) * k + kk];
+                        packed[dst + j] = b[bBase + (col0 + j) * k + k0 + kk];
                     }
                 }
 
@@ -83,9 +94,9 @@ internal static class PackedGemm<T>
         }
     }
 
-    private static void Blocks(int first, int last, int m, int n, int k, T[] a, int aBase, bool ta, T[] packedB, int panels, T[] c, int cBase)
+    private static void Blocks(int first, int last, int m, int n, int k, int k0, int kc, bool accumulate, T[] a, int aBase, bool ta, T[] packedB, int panels, T[] c, int cBase)
     {
-        T[] packedA = ArrayPool<T>.Shared.Rent(Math.Max(1, MR * k));
+        T[] packedA = ArrayPool<T>.Shared.Rent(Math.Max(1, MR * kc));
         T[] edge = ArrayPool<T>.Shared.Rent(MR * NR);
         try
         {
@@ -93,19 +104,28 @@ internal static class PackedGemm<T>
             {
                 int row0 = block * MR;
                 int rows = Math.Min(MR, m - row0);
-                PackA(a, aBase, ta, m, k, row0, rows, packedA);
+                PackA(a, aBase, ta, m, k, k0, kc, row0, rows, packedA);
                 for (int p = 0; p < panels; p++)
                 {
                     int col0 = p * NR;
                     int cols = Math.Min(NR, n - col0);
                     if (rows == MR && cols == NR)
                     {
-                        Kernel(k, packedA, packedB, p * NR * k, c, cBase + row0 * n + col0, n);
+                        Kernel(kc, packedA, packedB, p * NR * kc, c, cBase + row0 * n + col0, n, accumulate);
                     }
                     else
                     {
-                        // Edge tile: compute a full tile into a scratch buffer, copy the valid part.
-                        Kernel(k, packedA, packedB, p * NR * k, edge, 0, NR);
+                        // Edge tile: run a full tile in a scratch buffer (holding C's partial sums when
+                        // accumulating), then copy the valid part back.
+                        if (accumulate)
+                        {
+                            for (int r = 0; r < rows; r++)
+                            {
+                                Array.Copy(c, cBase + (row0 + r) * n + col0, edge, r * NR, cols);
+                            }
+                        }
+
+                        Kernel(kc, packedA, packedB, p * NR * kc, edge, 0, NR, accumulate);
                         for (int r = 0; r < rows; r++)
                         {
                             Array.Copy(edge, r * NR, c, cBase + (row0 + r) * n + col0, cols);
@@ -121,14 +141,14 @@ internal static class PackedGemm<T>
         }
     }
 
-    /// <summary>packed[kk·MR + r] = op(A)[row0 + r, kk], zero for rows beyond m.</summary>
-    private static void PackA(T[] a, int aBase, bool ta, int m, int k, int row0, int rows, T[] packed)
+    /// <summary>packed[kk·MR + r] = op(A)[row0 + r, k0 + kk] for kk &lt; kc, zero for rows beyond m.</summary>
+    private static void PackA(T[] a, int aBase, bool ta, int m, int k, int k0, int kc, int row0, int rows, T[] packed)
     {
         for (int r = 0; r < MR; r++)
         {
             if (r >= rows)
             {
-                for (int kk = 0; kk < k; kk++)
+                for (int kk = 0; kk < kc; kk++)
                 {
                     packed[kk * MR + r] = T.Zero;
                 }
@@ -139,17 +159,17 @@ internal static class PackedGemm<T>
             int i = row0 + r;
             if (!ta)
             {
-                int src = aBase + i * k;
-                for (int kk = 0; kk < k; kk++)
+                int src = aBase + i * k + k0;
+                for (int kk = 0; kk < kc; kk++)
                 {
                     packed[kk * MR + r] = a[src + kk];
                 }
             }
             else
             {
-                for (int kk = 0; kk < k; kk++)
+                for (int kk = 0; kk < kc; kk++)
                 {
-                    packed[kk * MR + r] = a[aBase + kk * m + i];
+                    packed[kk * MR + r] = a[aBase + (k0 + kk) * m + i];
                 }
             }
         }
@@ -157,13 +177,30 @@ internal static class PackedGemm<T>
 
     /// <summary>The 6 × 2-vector tile: C[r, j] = Σ_kk A[kk, r]·B[kk, j], written to c at cOff with row stride ldc.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int k, T[] packedA, T[] packedB, int bOff, T[] c, int cOff, int ldc)
+    private static void Kernel(int k, T[] packedA, T[] packedB, int bOff, T[] c, int cOff, int ldc, bool accumulate)
     {
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        int w = W;
+        ref T pc = ref c[cOff];
+        if (accumulate)
+        {
+            c00 = Vector512.LoadUnsafe(ref pc);
+            c01 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, w));
+            c10 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, ldc));
+            c11 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, ldc + w));
+            c20 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 2 * ldc));
+            c21 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 2 * ldc + w));
+            c30 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 3 * ldc));
+            c31 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 3 * ldc + w));
+            c40 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 4 * ldc));
+            c41 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 4 * ldc + w));
+            c50 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 5 * ldc));
+            c51 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pc, 5 * ldc + w));
+        }
+
         ref T pa = ref packedA[0];
         ref T pb = ref packedB[bOff];
-        int w = W;
         for (int kk = 0; kk < k; kk++)
         {
             var b0 = Vector512.LoadUnsafe(ref pb);
@@ -190,7 +227,6 @@ internal static class PackedGemm<T>
             pb = ref Unsafe.Add(ref pb, 2 * w);
         }
 
-        ref T pc = ref c[cOff];
         c00.StoreUnsafe(ref pc);
         c01.StoreUnsafe(ref Unsafe.Add(ref pc, w));
         c10.StoreUnsafe(ref Unsafe.Add(ref pc, ldc));
