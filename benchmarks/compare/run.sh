@@ -32,8 +32,10 @@ print(f"PyTorch {theirs['torch']} (2 threads, OpenMP OpenBLAS, core type {os.env
 print(f"| {'workload':<22} | {'PyTorch':>12} | {'AutoGrad':>12} | {'speed-up':>8} |")
 print(f"|{'-' * 24}|{'-' * 14}|{'-' * 14}|{'-' * 10}|")
 def fmt(s):
-    return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
+    return f"{s:.2f} s" if s >= 1 else f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
 for name, t in theirs["results"].items():
+    if name not in ours["results"]:
+        continue
     o = ours["results"][name]
     print(f"| {name:<22} | {fmt(t):>12} | {fmt(o):>12} | {t / o:>7.2f}× |")
 PY

@@ -54,4 +54,36 @@ def chain():
 
 
 results["scalar chain 999 ops"] = median_time(chain)
+
+
+def read_idx(path):
+    import numpy as np
+    with open(path, "rb") as f:
+        data = f.read()
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
+def mnist_epoch(activation, make_optimizer, batch, directory):
+    x = torch.from_numpy(read_idx(f"{directory}/train-images-idx3-ubyte").reshape(-1, 784).astype("float32") / 255.0)
+    y = torch.from_numpy(read_idx(f"{directory}/train-labels-idx1-ubyte").astype("int64"))
+    model = nn.Sequential(nn.Linear(784, 512), activation(), nn.Linear(512, 10))
+    opt = make_optimizer(model.parameters())
+    loss_fn = nn.CrossEntropyLoss()
+    start = time.perf_counter()
+    order = torch.randperm(len(x))
+    for i in range(0, len(x), batch):
+        idx = order[i:i + batch]
+        opt.zero_grad()
+        loss_fn(model(x[idx]), y[idx]).backward()
+        opt.step()
+    return time.perf_counter() - start
+
+
+import os
+mnist = os.path.join(os.environ.get("AUTOGRAD_DATA", os.path.expanduser("~/.cache/autograd")), "mnist")
+if os.path.exists(os.path.join(mnist, "train-images-idx3-ubyte")):
+    results["mnist epoch sigmoid/sgd/64"] = mnist_epoch(nn.Sigmoid, lambda p: torch.optim.SGD(p, lr=0.1), 64, mnist)
+    results["mnist epoch relu/adam/128"] = mnist_epoch(nn.ReLU, lambda p: torch.optim.Adam(p, lr=1e-3), 128, mnist)
 print(json.dumps({"torch": torch.__version__, "results": results}))
