@@ -70,10 +70,7 @@ public sealed class Adadelta : IOptimizer
     /// <inheritdoc/>
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        OptimizerState.CheckParameters(Owner, "Update", parameters);
-        OptimizerState.CheckGradients(Owner, gradients, parameters);
-        int step = OptimizerState.ReadStep(Owner, state);
-        double lr = OptimizerState.LearningRate(Owner, LearningRate, step);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var squareAvg = OptimizerState.Slot(Owner, state, SquareAvgKey, parameters);
         var accDelta = OptimizerState.Slot(Owner, state, AccDeltaKey, parameters);
 

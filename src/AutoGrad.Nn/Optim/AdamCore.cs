@@ -29,10 +29,7 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
 
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        OptimizerState.CheckParameters(owner, "Update", parameters);
-        OptimizerState.CheckGradients(owner, gradients, parameters);
-        int step = OptimizerState.ReadStep(owner, state);
-        double lr = OptimizerState.LearningRate(owner, learningRate, step);
+        var (step, lr) = OptimizerState.BeginUpdate(owner, learningRate, gradients, state, parameters);
         var m = OptimizerState.Slot(owner, state, MKey, parameters);
         var v = OptimizerState.Slot(owner, state, VKey, parameters);
         var vMax = amsgrad ? OptimizerState.Slot(owner, state, VMaxKey, parameters) : null;

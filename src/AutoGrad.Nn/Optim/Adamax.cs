@@ -73,10 +73,7 @@ public sealed class Adamax : IOptimizer
     /// <inheritdoc/>
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        OptimizerState.CheckParameters(Owner, "Update", parameters);
-        OptimizerState.CheckGradients(Owner, gradients, parameters);
-        int step = OptimizerState.ReadStep(Owner, state);
-        double lr = OptimizerState.LearningRate(Owner, LearningRate, step);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var u = OptimizerState.Slot(Owner, state, UKey, parameters);
         double stepSize = lr / (1 - Math.Pow(Beta1, step + 1));

@@ -83,10 +83,7 @@ public sealed class NAdam : IOptimizer
     /// <inheritdoc/>
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        OptimizerState.CheckParameters(Owner, "Update", parameters);
-        OptimizerState.CheckGradients(Owner, gradients, parameters);
-        int step = OptimizerState.ReadStep(Owner, state);
-        double lr = OptimizerState.LearningRate(Owner, LearningRate, step);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         double muProduct = OptimizerState.Scalar(Owner, state, MuProductKey);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var v = OptimizerState.Slot(Owner, state, VKey, parameters);

@@ -75,6 +75,18 @@ internal static class OptimizerState
         return node.Value.Item();
     }
 
+    /// <summary>
+    /// What every <c>Update</c> does first: check the parameters and that the gradients match them, read the
+    /// step counter, and evaluate the learning-rate schedule at it.
+    /// </summary>
+    public static (int Step, double LearningRate) BeginUpdate(string optimizer, Schedule schedule, TensorTree gradients, TensorTree state, TensorTree parameters)
+    {
+        CheckParameters(optimizer, "Update", parameters);
+        CheckGradients(optimizer, gradients, parameters);
+        int step = ReadStep(optimizer, state);
+        return (step, LearningRate(optimizer, schedule, step));
+    }
+
     /// <summary>The schedule's learning rate for <paramref name="step"/>, checked: finite and ≥ 0.</summary>
     public static double LearningRate(string optimizer, Schedule schedule, int step)
     {

@@ -91,10 +91,7 @@ public sealed class RmsProp : IOptimizer
     /// <inheritdoc/>
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        OptimizerState.CheckParameters(Owner, "Update", parameters);
-        OptimizerState.CheckGradients(Owner, gradients, parameters);
-        int step = OptimizerState.ReadStep(Owner, state);
-        double lr = OptimizerState.LearningRate(Owner, LearningRate, step);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var squareAvg = OptimizerState.Slot(Owner, state, SquareAvgKey, parameters);
         var gradAvg = Centered ? OptimizerState.Slot(Owner, state, GradAvgKey, parameters) : null;
         var buffers = Momentum > 0 ? OptimizerState.Slot(Owner, state, MomentumKey, parameters) : null;

@@ -83,10 +83,7 @@ public sealed class Sgd : IOptimizer
     /// <inheritdoc/>
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
     {
-        OptimizerState.CheckParameters(Owner, "Update", parameters);
-        OptimizerState.CheckGradients(Owner, gradients, parameters);
-        int step = OptimizerState.ReadStep(Owner, state);
-        double lr = OptimizerState.LearningRate(Owner, LearningRate, step);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var buffers = Momentum != 0 ? OptimizerState.Slot(Owner, state, MomentumKey, parameters) : null;
 
         var p = OptimizerState.LeafValues(parameters);

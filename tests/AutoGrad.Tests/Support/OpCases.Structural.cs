@@ -11,6 +11,15 @@ public static partial class OpCases
 {
     private static readonly Tensor M23 = Tensor.Zeros([2, 3], DType.Float64);
 
+    /// <summary>A tensor shape, an axis, and int32 indices into that axis (same shape but m entries along it), for gather and scatter.</summary>
+    private static Gen<(int[] Shape, int Axis, int[] IndexShape, double[] Indices)> IndexLayouts() =>
+        from shape in Shape(minRank: 1, maxRank: 3, allowZero: false)
+        from axis in Gen.Choose(0, shape.Length - 1)
+        from m in Gen.Choose(0, 3)
+        let idxShape = shape.Select((d, i) => i == axis ? m : d).ToArray()
+        from idx in Gen.ArrayOf(Gen.Choose(0, shape[axis] - 1).Select(i => (double)i), Size(idxShape))
+        select (shape, axis, idxShape, idx);
+
     private static Gen<int[]> AxesSubset(int rank) =>
         Gen.ArrayOf(Gen.Elements(true, false), rank).Select(mask =>
             Enumerable.Range(0, rank).Where(i => mask[i]).ToArray());
@@ -272,11 +281,11 @@ public static partial class OpCases
         {
             Name = "TakeAlongAxis",
             Samples =
-                from shape in Shape(minRank: 1, maxRank: 3, allowZero: false)
-                from axis in Gen.Choose(0, shape.Length - 1)
-                from m in Gen.Choose(0, 3)
-                let idxShape = shape.Select((d, i) => i == axis ? m : d).ToArray()
-                from idx in Gen.ArrayOf(Gen.Choose(0, shape[axis] - 1).Select(i => (double)i), Size(idxShape))
+                from layout in IndexLayouts()
+                let shape = layout.Shape
+                let axis = layout.Axis
+                let idxShape = layout.IndexShape
+                let idx = layout.Indices
                 from values in Values(Size(shape), -3, 3)
                 select new OpSample
                 {
@@ -296,11 +305,11 @@ public static partial class OpCases
         {
             Name = "ScatterAdd",
             Samples =
-                from shape in Shape(minRank: 1, maxRank: 3, allowZero: false)
-                from axis in Gen.Choose(0, shape.Length - 1)
-                from m in Gen.Choose(0, 3)
-                let idxShape = shape.Select((d, i) => i == axis ? m : d).ToArray()
-                from idx in Gen.ArrayOf(Gen.Choose(0, shape[axis] - 1).Select(i => (double)i), Size(idxShape))
+                from layout in IndexLayouts()
+                let shape = layout.Shape
+                let axis = layout.Axis
+                let idxShape = layout.IndexShape
+                let idx = layout.Indices
                 from values in Values(Size(idxShape), -3, 3)
                 select new OpSample
                 {
