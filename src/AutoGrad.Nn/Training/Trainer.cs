@@ -90,6 +90,7 @@ public static class Trainer
 
         var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType);
         var state = initialOptimizerState ?? optimizer.Init(parameters);
+        var initialParameters = parameters; // the caller's: never released
         var history = new History();
         TensorTree best = parameters;
         double bestValidation = double.PositiveInfinity;
@@ -100,8 +101,18 @@ public static class Trainer
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
             int correct = 0, seen = 0, batchIndex = 0;
-            foreach (var batch in loader.Epoch())
+            using var batches = loader.Epoch().GetEnumerator();
+            while (true)
             {
+                // One scope per step: the batch, activations, gradients and the replaced parameters and
+                // optimizer state go back to the buffer pool, so every step reuses the previous step's memory.
+                using var scope = TensorScope.Begin();
+                if (!batches.MoveNext())
+                {
+                    break;
+                }
+
+                var batch = batches.Current;
                 var (value, grads, outputs) = Transforms.ValueAndGradWithAux((TensorTree p) =>
                 {
                     var o = model(p, batch.X);
@@ -117,7 +128,21 @@ public static class Trainer
                     grads = GradientClipping.ClipByGlobalNorm(grads, maxNorm).Gradients;
                 }
 
-                (parameters, state) = optimizer.Update(grads, state, parameters);
+                var (nextParameters, nextState) = optimizer.Update(grads, state, parameters);
+                scope.Keep(nextParameters);
+                scope.Keep(nextState);
+                bool keptAsBest = options.Patience is not null && ReferenceEquals(parameters, best);
+                if (!ReferenceEquals(parameters, initialParameters) && !keptAsBest)
+                {
+                    TensorScope.Release(parameters, except: nextParameters);
+                }
+
+                if (!ReferenceEquals(state, initialOptimizerState))
+                {
+                    TensorScope.Release(state, except: nextState);
+                }
+
+                (parameters, state) = (nextParameters, nextState);
                 double batchLoss = value.Item();
                 lossSum += batchLoss * batch.X.Shape[0];
                 seen += batch.X.Shape[0];
@@ -154,6 +179,11 @@ public static class Trainer
             {
                 if (v < bestValidation)
                 {
+                    if (!ReferenceEquals(best, initialParameters) && !ReferenceEquals(best, parameters))
+                    {
+                        TensorScope.Release(best, except: parameters); // superseded; no step refers to it any more
+                    }
+
                     bestValidation = v;
                     best = parameters;
                     sinceBest = 0;
@@ -180,8 +210,16 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(data);
         double lossSum = 0;
         int correct = 0;
-        foreach (var batch in new DataLoader(data, batchSize, dtype: dtype).Epoch())
+        using var batches = new DataLoader(data, batchSize, dtype: dtype).Epoch().GetEnumerator();
+        while (true)
         {
+            using var scope = TensorScope.Begin(); // each batch's inputs and outputs go back to the pool
+            if (!batches.MoveNext())
+            {
+                break;
+            }
+
+            var batch = batches.Current;
             var outputs = model(parameters, batch.X);
             lossSum += loss(outputs, batch.Y).Item() * batch.X.Shape[0];
             if (data.IsClassification)

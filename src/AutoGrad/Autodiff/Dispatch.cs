@@ -17,6 +17,14 @@ internal static class Dispatch
             var trace = input.Trace;
             if (trace is null)
             {
+                if (input.Storage is { IsReleased: true })
+                {
+                    throw new ObjectDisposedException(
+                        "tensor",
+                        $"{primitive.Name} at {CallSite.Unknown.Resolve()}: input {input.Shape} {input.DType.Name()} was released ({input.Storage.ReleasedBy}). " +
+                        "Keep tensors that must outlive a TensorScope with scope.Keep(...).");
+                }
+
                 continue;
             }
 

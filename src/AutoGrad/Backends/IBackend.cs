@@ -5,12 +5,14 @@ namespace AutoGrad.Backends;
 /// elementwise, combine with broadcast strides, reduce, multiply matrices, gather and scatter.
 /// Shapes are already validated by the ops above; kernels trust their arguments except for data-dependent
 /// index ranges, which they report through <see cref="IndexRangeException"/>.
-/// Every output storage is freshly allocated by the caller and fully written by the kernel.
+/// Every output storage is allocated by the caller (possibly reused from a pool) and fully written by the kernel,
+/// except where a kernel says it needs a pre-zeroed buffer.
 /// </summary>
 internal interface IBackend
 {
-    /// <summary>A zero-filled buffer.</summary>
-    TensorStorage Allocate(DType dtype, int length);
+    /// <summary>A buffer, zero-filled when <paramref name="clear"/> is set; otherwise its contents are unspecified
+    /// and the caller's kernel must write every element.</summary>
+    TensorStorage Allocate(DType dtype, int length, bool clear = true);
 
     /// <summary>A buffer holding a copy of <paramref name="data"/> (float[], double[] or int[]).</summary>
     TensorStorage FromArray(Array data);

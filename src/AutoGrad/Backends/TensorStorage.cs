@@ -17,4 +17,22 @@ internal abstract class TensorStorage
     public int Length { get; }
 
     public abstract IBackend Backend { get; }
+
+    /// <summary>The scope that releases this buffer when it ends, if any.</summary>
+    internal TensorScope? Owner { get; set; }
+
+    /// <summary>True once the buffer went back to its backend's pool; every later read or write fails.</summary>
+    public abstract bool IsReleased { get; }
+
+    /// <summary>Hands the buffer back to the backend for reuse. Idempotent.</summary>
+    public abstract void Release();
+
+    /// <summary>The error for a use after <see cref="Release"/>, naming what was released and by whom.</summary>
+    protected ObjectDisposedException ReleasedError() => new(
+        "tensor storage",
+        $"a {DType.Name()} tensor of {Length} elements was used after its buffer was released ({ReleasedBy ?? "by TensorScope.Release"}). " +
+        "Keep tensors that must outlive a scope with scope.Keep(...).");
+
+    /// <summary>Says which scope released the buffer, for <see cref="ReleasedError"/>.</summary>
+    internal string? ReleasedBy { get; set; }
 }

@@ -87,7 +87,7 @@ public sealed partial class Tensor
         }
 
         var dev = device ?? Device.Cpu;
-        return new Tensor(dev.Backend.FromArray(data), dims, dev);
+        return Adopted(dev.Backend.FromArray(data), dims, dev);
     }
 
     /// <summary>A float64 scalar (rank 0).</summary>
@@ -236,7 +236,12 @@ public sealed partial class Tensor
     private static void OpsCheckFloating(string op, CallSite site, Tensor t) => Ops.OpCheck.Floating(op, site, t);
 
     /// <summary>A zero-filled concrete tensor (kernels write into it).</summary>
-    internal static Tensor Empty(DType dtype, int[] dims, Device device)
+    internal static Tensor Empty(DType dtype, int[] dims, Device device) => Allocate(dtype, dims, device, clear: true);
+
+    /// <summary>A concrete tensor with unspecified contents, for kernels that write every element.</summary>
+    internal static Tensor Uninitialized(DType dtype, int[] dims, Device device) => Allocate(dtype, dims, device, clear: false);
+
+    private static Tensor Allocate(DType dtype, int[] dims, Device device, bool clear)
     {
         long size = 1;
         foreach (int d in dims)
@@ -249,7 +254,7 @@ public sealed partial class Tensor
             throw new OverflowException($"a tensor of shape {Shape.Format(dims)} has more than {int.MaxValue} elements");
         }
 
-        return new Tensor(device.Backend.Allocate(dtype, (int)size), dims, device);
+        return Adopted(device.Backend.Allocate(dtype, (int)size, clear), dims, device);
     }
 
     /// <summary>A 0-d constant with the dtype and device of <paramref name="like"/>.</summary>
@@ -266,6 +271,13 @@ public sealed partial class Tensor
             DType.Float32 => Array.ConvertAll(values, v => (float)v),
             _ => Array.ConvertAll(values, v => checked((int)v)),
         };
-        return new Tensor(device.Backend.FromArray(data), dims, device);
+        return Adopted(device.Backend.FromArray(data), dims, device);
+    }
+
+    /// <summary>A tensor over freshly allocated storage, registered with the current <see cref="TensorScope"/>.</summary>
+    private static Tensor Adopted(Backends.TensorStorage storage, int[] dims, Device device)
+    {
+        TensorScope.Adopt(storage);
+        return new Tensor(storage, dims, device);
     }
 }

@@ -84,7 +84,7 @@ internal sealed class BinaryPrimitive(BinaryRow row, int[] outShape) : Primitive
     public override Tensor Forward(Tensor[] inputs)
     {
         var (a, b) = (inputs[0], inputs[1]);
-        var y = Tensor.Empty(a.DType, outShape, a.Device);
+        var y = Tensor.Uninitialized(a.DType, outShape, a.Device);
         a.Backend.Binary(row.Kernel, a.Storage!, BroadcastStrides(a.Dims, outShape), b.Storage!, BroadcastStrides(b.Dims, outShape), y.Storage!, outShape);
         return y;
     }

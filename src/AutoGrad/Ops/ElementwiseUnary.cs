@@ -62,7 +62,7 @@ internal sealed class UnaryPrimitive(UnaryRow row, double p0 = 0, double p1 = 0)
     public override Tensor Forward(Tensor[] inputs)
     {
         var x = inputs[0];
-        var y = Tensor.Empty(x.DType, x.Dims, x.Device);
+        var y = Tensor.Uninitialized(x.DType, x.Dims, x.Device);
         x.Backend.Unary(row.Kernel, p0, p1, x.Storage!, y.Storage!);
         return y;
     }

@@ -54,7 +54,7 @@ internal sealed class ConcatPrimitive(int axis) : Primitive
         var first = inputs[0];
         var outDims = (int[])first.Dims.Clone();
         outDims[axis] = inputs.Sum(t => t.Dims[axis]);
-        var y = Tensor.Empty(first.DType, outDims, first.Device);
+        var y = Tensor.Uninitialized(first.DType, outDims, first.Device);
         var yStrides = Shape.Wrap(outDims).Strides();
         int offset = 0;
         foreach (var part in inputs)
@@ -167,7 +167,7 @@ internal sealed class SlicePrimitive(int[] starts, int[] stops, int[] steps) : P
             srcStrides[i] = xStrides[i] * steps[i];
         }
 
-        var y = Tensor.Empty(x.DType, dims, x.Device);
+        var y = Tensor.Uninitialized(x.DType, dims, x.Device);
         x.Backend.StridedCopy(x.Storage!, offset, srcStrides, y.Storage!, 0, Shape.Wrap(dims).Strides(), dims);
         return y;
     }

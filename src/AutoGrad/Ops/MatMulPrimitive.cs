@@ -74,7 +74,7 @@ internal sealed class MatMulPrimitive(bool transposeA, bool transposeB) : Primit
             batch *= a.Dims[i];
         }
 
-        var c = Tensor.Empty(a.DType, dims, a.Device);
+        var c = Tensor.Uninitialized(a.DType, dims, a.Device);
         a.Backend.MatMul(batch, m, n, k, a.Storage!, transposeA, b.Storage!, transposeB, c.Storage!);
         return c;
     }

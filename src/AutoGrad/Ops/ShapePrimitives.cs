@@ -105,7 +105,7 @@ internal sealed class PermutePrimitive(int[] perm) : Primitive
             srcStrides[i] = inStrides[perm[i]];
         }
 
-        var y = Tensor.Empty(x.DType, outShape, x.Device);
+        var y = Tensor.Uninitialized(x.DType, outShape, x.Device);
         x.Backend.StridedCopy(x.Storage!, 0, srcStrides, y.Storage!, 0, Shape.Wrap(outShape).Strides(), outShape);
         return y;
     }
@@ -156,7 +156,7 @@ internal sealed class BroadcastToPrimitive(int[] shape) : Primitive
     public override Tensor Forward(Tensor[] inputs)
     {
         var x = inputs[0];
-        var y = Tensor.Empty(x.DType, shape, x.Device);
+        var y = Tensor.Uninitialized(x.DType, shape, x.Device);
         x.Backend.StridedCopy(x.Storage!, 0, BinaryPrimitive.BroadcastStrides(x.Dims, shape), y.Storage!, 0, Shape.Wrap(shape).Strides(), shape);
         return y;
     }
@@ -203,7 +203,7 @@ internal sealed class CastPrimitive(DType target, CallSite site) : Primitive
             }
         }
 
-        var y = Tensor.Empty(target, x.Dims, x.Device);
+        var y = Tensor.Uninitialized(target, x.Dims, x.Device);
         x.Backend.Cast(x.Storage!, y.Storage!);
         return y;
     }

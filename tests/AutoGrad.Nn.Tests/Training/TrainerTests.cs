@@ -61,6 +61,31 @@ public class TrainerTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TrainingReleasesWhatItReplacesAndLeavesWhatItReturnsReadable(bool earlyStopping)
+    {
+        var init = Net.Init(new Generator(1));
+        var data = Datasets.Xor();
+        TrainResult result;
+        using (var outer = TensorScope.Begin())
+        {
+            result = Trainer.Fit((p, x) => Net.Apply(p, x), init, (o, y) => Loss.CrossEntropy(o, y), new AutoGrad.Nn.Optim.Adam(0.05), data,
+                new TrainOptions { Epochs = 60, BatchSize = 1, Seed = 3, Patience = earlyStopping ? 1000 : null }, validation: earlyStopping ? data : null);
+
+            // 240 steps ran; what is left in the caller's scope is one set of parameters and optimizer state (two
+            // with early stopping: the best and the last), not a set per step.
+            int leaves = result.Parameters.LeafCount + result.OptimizerState.LeafCount;
+            Assert.InRange(outer.OwnedCount, 1, 2 * leaves);
+            Assert.Equal(1.0, Metrics.Accuracy(Net.Apply(result.Parameters, data.Features()), data.Targets()));
+            Assert.All(result.OptimizerState.Leaves(), leaf => Assert.NotEmpty(leaf.Value.ToDoubleArray()));
+        }
+
+        Assert.All(init.Leaves(), leaf => Assert.True(double.IsFinite(leaf.Value.Sum().Item()))); // the caller's tensors are never released
+        Assert.Throws<ObjectDisposedException>(() => result.Parameters.Leaves()[0].Value.Sum()); // the outer scope owned the result
+    }
+
     [Fact]
     public void HistoryRecordsAccuracyAndExportsCsv()
     {

@@ -18,21 +18,29 @@ internal sealed partial class CpuBackend : IBackend
     public static T[] Data<T>(TensorStorage s)
         where T : unmanaged => ((CpuStorage<T>)s).Data;
 
-    public TensorStorage Allocate(DType dtype, int length) => dtype switch
+    public TensorStorage Allocate(DType dtype, int length, bool clear = true) => dtype switch
     {
-        DType.Float32 => new CpuStorage<float>(dtype, new float[length]),
-        DType.Float64 => new CpuStorage<double>(dtype, new double[length]),
-        DType.Int32 => new CpuStorage<int>(dtype, new int[length]),
+        DType.Float32 => new CpuStorage<float>(dtype, BufferPool<float>.Rent(length, clear)),
+        DType.Float64 => new CpuStorage<double>(dtype, BufferPool<double>.Rent(length, clear)),
+        DType.Int32 => new CpuStorage<int>(dtype, BufferPool<int>.Rent(length, clear)),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 
     public TensorStorage FromArray(Array data) => data switch
     {
-        float[] f => new CpuStorage<float>(DType.Float32, (float[])f.Clone()),
-        double[] d => new CpuStorage<double>(DType.Float64, (double[])d.Clone()),
-        int[] i => new CpuStorage<int>(DType.Int32, (int[])i.Clone()),
+        float[] f => new CpuStorage<float>(DType.Float32, Copy(f)),
+        double[] d => new CpuStorage<double>(DType.Float64, Copy(d)),
+        int[] i => new CpuStorage<int>(DType.Int32, Copy(i)),
         _ => throw new ArgumentException($"unsupported element type {data.GetType().GetElementType()}"),
     };
+
+    private static T[] Copy<T>(T[] source)
+        where T : unmanaged
+    {
+        var copy = BufferPool<T>.Rent(source.Length, clear: false);
+        source.AsSpan().CopyTo(copy);
+        return copy;
+    }
 
     public Array ToArray(TensorStorage storage) => storage switch
     {

@@ -1,0 +1,197 @@
+using System.Runtime.CompilerServices;
+using AutoGrad.Backends;
+
+namespace AutoGrad;
+
+/// <summary>
+/// Hands the buffers of tensors created inside it back to the backend when it ends, so that a training loop
+/// reuses the same memory every step instead of allocating (and page-faulting) fresh buffers. Tensors that
+/// must outlive the scope are kept with <see cref="Keep(Tensor)"/>; they then belong to the enclosing scope,
+/// or to nobody (the garbage collector) when there is none.
+/// </summary>
+/// <remarks>
+/// <para>Typical use, one scope per step:</para>
+/// <code>
+/// using (var scope = TensorScope.Begin())
+/// {
+///     var grads = grad(parameters);
+///     var next = scope.Keep(parameters.Zip(grads, (w, g) =&gt; w - g * 0.1));
+///     TensorScope.Release(parameters);   // the old values are no longer needed
+///     parameters = next;
+/// }
+/// </code>
+/// <para>A tensor whose buffer was released fails with <see cref="ObjectDisposedException"/> on any later use,
+/// naming the scope that released it, so a forgotten <c>Keep</c> is an error, never a wrong value.
+/// Tensors created outside any scope are left to the garbage collector, as before.</para>
+/// <para>A scope belongs to the thread that began it and scopes end in the reverse order they began.
+/// Tensors created on other threads are not tracked. Views that share a buffer (a reshape, <c>Detach()</c>)
+/// are kept or released together.</para>
+/// </remarks>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic]
+    private static TensorScope? _current;
+
+    private readonly TensorScope? _parent;
+    private readonly int _threadId;
+    private readonly string _origin;
+    private readonly HashSet<TensorStorage> _owned = new(ReferenceEqualityComparer.Instance);
+    private bool _ended;
+
+    private TensorScope(TensorScope? parent, CallSite site)
+    {
+        _parent = parent;
+        _threadId = Environment.CurrentManagedThreadId;
+        _origin = site.IsKnown ? $"{Path.GetFileName(site.File)}:{site.Line}" : "an unknown location";
+    }
+
+    /// <summary>The innermost active scope on this thread, or null.</summary>
+    public static TensorScope? Current => _current;
+
+    /// <summary>The number of buffers this scope will release when it ends.</summary>
+    public int OwnedCount => _owned.Count;
+
+    /// <summary>Begins a scope on this thread, nested in the current one if any.</summary>
+    public static TensorScope Begin([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        _current = new TensorScope(_current, CallSite.Of(file, line));
+
+    /// <summary>Keeps <paramref name="tensor"/>'s buffer (and, for a traced tensor, the buffers beneath it) past this scope.</summary>
+    /// <returns><paramref name="tensor"/>, for chaining.</returns>
+    public Tensor Keep(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ForEachStorage(tensor, MoveToParent);
+        return tensor;
+    }
+
+    /// <summary>Keeps every leaf of <paramref name="tree"/> past this scope.</summary>
+    /// <returns><paramref name="tree"/>, for chaining.</returns>
+    public TensorTree Keep(TensorTree tree)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        foreach (var (_, leaf) in tree.Leaves())
+        {
+            Keep(leaf);
+        }
+
+        return tree;
+    }
+
+    /// <summary>
+    /// Releases <paramref name="tensor"/>'s buffer now, whichever scope owns it (or none): an explicit statement
+    /// that nothing will read this tensor, or a view sharing its buffer, again.
+    /// </summary>
+    public static void Release(Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        ForEachStorage(tensor, s => ReleaseStorage(s, "by TensorScope.Release"));
+    }
+
+    /// <summary>Releases every leaf of <paramref name="tree"/> except those that share a buffer with a leaf of <paramref name="except"/>.</summary>
+    /// <remarks>Replacing parameters or optimizer state that carries some leaves over unchanged: release the old tree, except the new one.</remarks>
+    public static void Release(TensorTree tree, TensorTree? except = null)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        var keep = new HashSet<TensorStorage>(ReferenceEqualityComparer.Instance);
+        if (except is not null)
+        {
+            foreach (var (_, leaf) in except.Leaves())
+            {
+                ForEachStorage(leaf, s => keep.Add(s));
+            }
+        }
+
+        foreach (var (_, leaf) in tree.Leaves())
+        {
+            ForEachStorage(leaf, s =>
+            {
+                if (!keep.Contains(s))
+                {
+                    ReleaseStorage(s, "by TensorScope.Release");
+                }
+            });
+        }
+    }
+
+    /// <summary>Ends the scope: every buffer created in it and not kept goes back to the backend.</summary>
+    /// <exception cref="InvalidOperationException">On another thread than the one that began it, or before a scope nested in it has ended.</exception>
+    public void Dispose()
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        if (Environment.CurrentManagedThreadId != _threadId)
+        {
+            throw new InvalidOperationException($"TensorScope begun at {_origin} must end on the thread that began it");
+        }
+
+        if (!ReferenceEquals(_current, this))
+        {
+            throw new InvalidOperationException($"TensorScope begun at {_origin} ended while a scope nested in it is still active; end scopes in the reverse order they began");
+        }
+
+        _ended = true;
+        _current = _parent;
+        string by = $"when the TensorScope begun at {_origin} ended";
+        foreach (var storage in _owned)
+        {
+            storage.Owner = null;
+            storage.ReleasedBy = by;
+            storage.Release();
+        }
+
+        _owned.Clear();
+    }
+
+    /// <summary>Registers a buffer just allocated on this thread with the innermost scope, if any.</summary>
+    internal static void Adopt(TensorStorage storage)
+    {
+        var scope = _current;
+        if (scope is not null)
+        {
+            storage.Owner = scope;
+            scope._owned.Add(storage);
+        }
+    }
+
+    private static void ReleaseStorage(TensorStorage storage, string by)
+    {
+        if (storage.Owner is { } owner && owner._threadId == Environment.CurrentManagedThreadId)
+        {
+            owner._owned.Remove(storage); // another thread's scope is left alone; its release at the end is a no-op
+            storage.Owner = null;
+        }
+
+        storage.ReleasedBy ??= by;
+        storage.Release();
+    }
+
+    private void MoveToParent(TensorStorage storage)
+    {
+        if (!ReferenceEquals(storage.Owner, this))
+        {
+            return; // created outside this scope, or already kept
+        }
+
+        _owned.Remove(storage);
+        storage.Owner = _parent;
+        _parent?._owned.Add(storage);
+    }
+
+    private static void ForEachStorage(Tensor tensor, Action<TensorStorage> action)
+    {
+        if (tensor.Storage is { } storage)
+        {
+            action(storage);
+            return;
+        }
+
+        ForEachStorage(tensor.Primal!, action);
+        if (tensor.Tangent is { } tangent)
+        {
+            ForEachStorage(tangent, action);
+        }
+    }
+}
