@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -16,11 +17,40 @@ internal sealed partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void UnaryImpl<T>(UnaryKernel kernel, double p0, double p1, T[] x, T[] y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ReadOnlySpan<T> xs = x;
-        Span<T> ys = y;
+        int parts = ElementwiseParts(x.Length);
+        if (parts == 1)
+        {
+            UnaryRange(kernel, p0, p1, x, y);
+            return;
+        }
+
+        ComputePool.For(parts, part =>
+        {
+            var (start, length) = PartRange(x.Length, parts, part);
+            UnaryRange(kernel, p0, p1, x.AsSpan(start, length), y.AsSpan(start, length));
+        });
+    }
+
+    /// <summary>Elements below which an elementwise kernel stays on the calling thread (dispatch and a cold second cache cost more).</summary>
+    private const int ParallelElements = 1 << 16;
+
+    private static int ElementwiseParts(int length) => length >= ParallelElements ? ComputePool.Threads : 1;
+
+    /// <summary>Part <paramref name="part"/> of <paramref name="parts"/> over <paramref name="length"/> elements, in whole cache lines.</summary>
+    private static (int Start, int Length) PartRange(int length, int parts, int part)
+    {
+        int start = (int)((long)length * part / parts) & ~15, end = part == parts - 1 ? length : (int)((long)length * (part + 1) / parts) & ~15;
+        return (start, end - start);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UnaryRange<T>(UnaryKernel kernel, double p0, double p1, ReadOnlySpan<T> xs, Span<T> ys)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (xs.IsEmpty)
         {
             return; // some TensorPrimitives operations reject empty spans
@@ -65,6 +95,7 @@ internal sealed partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void BinaryImpl<T>(BinaryKernel kernel, T[] a, int[] aStrides, T[] b, int[] bStrides, T[] y, int[] shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -86,6 +117,18 @@ internal sealed partial class CpuBackend
 
         int inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
         int rows = total / inner;
+        int parts = ElementwiseParts(total);
+        if (rows == 1 && parts > 1 && ia <= 1 && ib <= 1)
+        {
+            // One long run (same shapes, or a scalar against a tensor): split it between the cores.
+            ComputePool.For(parts, part =>
+            {
+                var (start, length) = PartRange(total, parts, part);
+                BinaryRun(kernel, a, start * ia, ia, b, start * ib, ib, y.AsSpan(start, length));
+            });
+            return;
+        }
+
         var index = new int[rank];
         int aOff = 0, bOff = 0;
         for (int r = 0, yOff = 0; r < rows; r++, yOff += inner)
@@ -184,6 +227,7 @@ internal sealed partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void WhereImpl<T>(T[] c, int[] cStrides, T[] a, int[] aStrides, T[] b, int[] bStrides, T[] y, int[] shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

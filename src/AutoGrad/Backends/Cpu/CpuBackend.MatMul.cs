@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -25,6 +26,10 @@ internal sealed partial class CpuBackend
         }
     }
 
+    /// <summary>The product as the backend computes it (kernel chosen by shape), on arrays, for tests.</summary>
+    internal static void MatMulArrays<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T> => MatMulImpl(batch, m, n, k, a, ta, b, tb, c);
+
     /// <summary>The row kernel alone, for tests of the packed kernel.</summary>
     internal static void ReferenceMatMul<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
         where T : unmanaged, IFloatingPointIeee754<T> => MatMulRows(0, batch * m, m, n, k, a, ta, b, tb, c);
@@ -44,18 +49,25 @@ internal sealed partial class CpuBackend
             return;
         }
 
-        // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work;
-        // single rows (batch-1 forward passes) and outer products (k tiny) stay on the row kernel.
-        if (PackedGemm<T>.IsSupported && m >= 6 && k >= 8 && (long)m * n * k >= 4096)
+        // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work
+        // (outer products, k = 1, included: its tiles then just store); fewer rows go to the register-accumulating
+        // row kernel when B is row-major, and to dot products against B's rows when B is transposed.
+        if (PackedGemm<T>.IsSupported && m >= 6 && (long)m * n * k >= 4096)
         {
             PackedGemm<T>.Multiply(batch, m, n, k, a, ta, b, tb, c);
             return;
         }
 
+        if (RowTimesMatrix<T>.IsSupported && !tb)
+        {
+            RowTimesMatrix<T>.Multiply(batch, m, n, k, a, ta, b, c);
+            return;
+        }
+
         if ((long)rows * n * k >= ParallelWorkThreshold && rows > 1)
         {
-            int chunks = Math.Min(rows, Environment.ProcessorCount * 4);
-            Parallel.For(0, chunks, chunk =>
+            int chunks = Math.Min(rows, ComputePool.Threads);
+            ComputePool.For(chunks, chunk =>
             {
                 int start = (int)((long)rows * chunk / chunks);
                 int end = (int)((long)rows * (chunk + 1) / chunks);
@@ -68,6 +80,7 @@ internal sealed partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void MatMulRows<T>(int start, int end, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

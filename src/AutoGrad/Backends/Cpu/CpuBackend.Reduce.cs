@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace AutoGrad.Backends.Cpu;
@@ -15,6 +16,7 @@ internal sealed partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void ReduceImpl<T>(ReduceKernel kernel, T[] x, int outer, int n, int inner, T[] y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -24,12 +24,58 @@ internal static class PackedGemm<T>
 
     public static bool IsSupported => Vector512.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
+    /// <summary>Bytes of packed B per chunk of panels: resident in L2 while the row strips pass over it (8 panels at k = 256 in float32).</summary>
+    private const int PackedBBudget = 256 * 1024;
+
+    /// <summary>Products below this many multiply-adds run on the calling thread: dispatch would cost more than it saves.</summary>
+    private const long ParallelWork = 1L << 19;
+
     /// <summary>C[b] = op(A[b])·op(B[b]) for each batch entry; all buffers contiguous as in <see cref="IBackend.MatMul"/>.</summary>
+    /// <remarks>
+    /// Large products are split once into one job per core, along the rows or the columns of C, whichever is
+    /// longer; each job packs its own operands, so packing runs in parallel too. Every element of C is still
+    /// one fixed sequence of FMAs in k order, whoever computes it.
+    /// </remarks>
     public static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
     {
         int panels = (n + NR - 1) / NR;
         int blocks = (m + MR - 1) / MR;
-        T[] packedB = ArrayPool<T>.Shared.Rent(Math.Max(1, panels * NR * Math.Min(k, KC)));
+        // Splitting rows makes every job pack all of op(B) (k·n), splitting columns all of op(A) (m·k): split the
+        // larger dimension of C so that the duplicated packing is the smaller operand.
+        bool splitRows = m >= n;
+        int parts = (long)batch * m * n * k >= ParallelWork ? Math.Min(ComputePool.Threads, splitRows ? blocks : panels) : 1;
+        if (parts <= 1)
+        {
+            Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, 0, panels);
+            return;
+        }
+
+        ComputePool.For(parts, part =>
+        {
+            int total = splitRows ? blocks : panels;
+            int first = (int)((long)total * part / parts), last = (int)((long)total * (part + 1) / parts);
+            if (splitRows)
+            {
+                Job(batch, m, n, k, a, ta, b, tb, c, first, last, 0, panels);
+            }
+            else
+            {
+                Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, first, last);
+            }
+        });
+    }
+
+    /// <summary>Row blocks [b0, b1) × panels [p0, p1) of C for every batch entry, blocked over k and over panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
+    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1)
+    {
+        int kBlocks = (k + KC - 1) / KC;
+        int kcEven = (k + kBlocks - 1) / kBlocks;
+        int kcMax = kcEven;
+        int panelsPerChunk = Math.Max(1, PackedBBudget / (NR * kcMax * Unsafe.SizeOf<T>()));
+        T[] packedB = ArrayPool<T>.Shared.Rent(Math.Max(1, panelsPerChunk * NR * kcMax));
+        T[] packedA = ArrayPool<T>.Shared.Rent(Math.Max(1, MR * kcMax));
+        T[] edge = ArrayPool<T>.Shared.Rent(MR * NR);
         try
         {
             for (int q = 0; q < batch; q++)
@@ -37,98 +83,47 @@ internal static class PackedGemm<T>
                 int aBase = q * m * k, bBase = q * k * n, cBase = q * m * n;
 
                 // Block over k so that a block's packed B panels stay in cache; later blocks add into C.
-                // Each element of C still sees its products in k order, so the result is unchanged.
-                for (int k0 = 0; k0 < k; k0 += KC)
+                // Blocks are of equal depth (784 = 4 × 196, not 3 × 256 + 16): a thin last block is mostly overhead.
+                for (int k0 = 0; k0 < k; k0 += kcEven)
                 {
-                    int kc = Math.Min(KC, k - k0);
+                    int kc = Math.Min(kcEven, k - k0);
                     bool accumulate = k0 > 0;
-                    PackB(b, bBase, tb, k, n, k0, kc, packedB);
-                    long work = (long)m * n * kc;
-                    int chunks = work >= (1L << 18) ? Math.Min(blocks, Environment.ProcessorCount * 4) : 1;
-                    if (chunks > 1)
+                    for (int pc = p0; pc < p1; pc += panelsPerChunk)
                     {
-                        Parallel.For(0, chunks, chunk =>
-                            Blocks((int)((long)blocks * chunk / chunks), (int)((long)blocks * (chunk + 1) / chunks), m, n, k, k0, kc, accumulate, a, aBase, ta, packedB, panels, c, cBase));
-                    }
-                    else
-                    {
-                        Blocks(0, blocks, m, n, k, k0, kc, accumulate, a, aBase, ta, packedB, panels, c, cBase);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(packedB);
-        }
-    }
-
-    /// <summary>packed[p][kk][j] = op(B)[k0 + kk, p·NR + j] for kk &lt; kc, zero beyond n.</summary>
-    private static void PackB(T[] b, int bBase, bool tb, int k, int n, int k0, int kc, T[] packed)
-    {
-        int panels = (n + NR - 1) / NR;
-        for (int p = 0; p < panels; p++)
-        {
-            int col0 = p * NR;
-            int width = Math.Min(NR, n - col0);
-            int dst = p * NR * kc;
-            for (int kk = 0; kk < kc; kk++, dst += NR)
-            {
-                if (!tb)
-                {
-                    Array.Copy(b, bBase + (k0 + kk) * n + col0, packed, dst, width);
-                }
-                else
-                {
-                    for (int j = 0; j < width; j++)
-                    {
-                        packed[dst + j] = b[bBase + (col0 + j) * k + k0 + kk];
-                    }
-                }
-
-                for (int j = width; j < NR; j++)
-                {
-                    packed[dst + j] = T.Zero;
-                }
-            }
-        }
-    }
-
-    private static void Blocks(int first, int last, int m, int n, int k, int k0, int kc, bool accumulate, T[] a, int aBase, bool ta, T[] packedB, int panels, T[] c, int cBase)
-    {
-        T[] packedA = ArrayPool<T>.Shared.Rent(Math.Max(1, MR * kc));
-        T[] edge = ArrayPool<T>.Shared.Rent(MR * NR);
-        try
-        {
-            for (int block = first; block < last; block++)
-            {
-                int row0 = block * MR;
-                int rows = Math.Min(MR, m - row0);
-                PackA(a, aBase, ta, m, k, k0, kc, row0, rows, packedA);
-                for (int p = 0; p < panels; p++)
-                {
-                    int col0 = p * NR;
-                    int cols = Math.Min(NR, n - col0);
-                    if (rows == MR && cols == NR)
-                    {
-                        Kernel(kc, packedA, packedB, p * NR * kc, c, cBase + row0 * n + col0, n, accumulate);
-                    }
-                    else
-                    {
-                        // Edge tile: run a full tile in a scratch buffer (holding C's partial sums when
-                        // accumulating), then copy the valid part back.
-                        if (accumulate)
+                        int pe = Math.Min(pc + panelsPerChunk, p1);
+                        PackB(b, bBase, tb, k, n, k0, kc, pc, pe, packedB);
+                        for (int block = b0; block < b1; block++)
                         {
-                            for (int r = 0; r < rows; r++)
+                            int row0 = block * MR;
+                            int rows = Math.Min(MR, m - row0);
+                            PackA(a, aBase, ta, m, k, k0, kc, row0, rows, packedA);
+                            for (int p = pc; p < pe; p++)
                             {
-                                Array.Copy(c, cBase + (row0 + r) * n + col0, edge, r * NR, cols);
-                            }
-                        }
+                                int col0 = p * NR;
+                                int cols = Math.Min(NR, n - col0);
+                                int bOff = (p - pc) * NR * kc;
+                                if (rows == MR && cols == NR)
+                                {
+                                    Kernel(kc, packedA, packedB, bOff, c, cBase + row0 * n + col0, n, accumulate);
+                                    continue;
+                                }
 
-                        Kernel(kc, packedA, packedB, p * NR * kc, edge, 0, NR, accumulate);
-                        for (int r = 0; r < rows; r++)
-                        {
-                            Array.Copy(edge, r * NR, c, cBase + (row0 + r) * n + col0, cols);
+                                // Edge tile: run a full tile in a scratch buffer (holding C's partial sums when
+                                // accumulating), then copy the valid part back.
+                                if (accumulate)
+                                {
+                                    for (int r = 0; r < rows; r++)
+                                    {
+                                        Array.Copy(c, cBase + (row0 + r) * n + col0, edge, r * NR, cols);
+                                    }
+                                }
+
+                                Kernel(kc, packedA, packedB, bOff, edge, 0, NR, accumulate);
+                                for (int r = 0; r < rows; r++)
+                                {
+                                    Array.Copy(edge, r * NR, c, cBase + (row0 + r) * n + col0, cols);
+                                }
+                            }
                         }
                     }
                 }
@@ -137,13 +132,81 @@ internal static class PackedGemm<T>
         finally
         {
             ArrayPool<T>.Shared.Return(packedA);
+            ArrayPool<T>.Shared.Return(packedB);
             ArrayPool<T>.Shared.Return(edge);
         }
     }
 
+    /// <summary>packed[p − p0][kk][j] = op(B)[k0 + kk, p·NR + j] for panels p in [p0, p1) and kk &lt; kc, zero beyond n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
+    private static void PackB(T[] b, int bBase, bool tb, int k, int n, int k0, int kc, int p0, int p1, T[] packed)
+    {
+        for (int p = p0; p < p1; p++)
+        {
+            int col0 = p * NR;
+            int width = Math.Min(NR, n - col0);
+            int dst = (p - p0) * NR * kc;
+            if (!tb && width == NR)
+            {
+                // Whole panel rows: two vector moves per k (Array.Copy's call overhead dominated here).
+                ref T src = ref b[bBase + k0 * n + col0];
+                ref T to = ref packed[dst];
+                for (int kk = 0; kk < kc; kk++)
+                {
+                    Vector512.LoadUnsafe(ref src).StoreUnsafe(ref to);
+                    Vector512.LoadUnsafe(ref Unsafe.Add(ref src, W)).StoreUnsafe(ref Unsafe.Add(ref to, W));
+                    src = ref Unsafe.Add(ref src, n);
+                    to = ref Unsafe.Add(ref to, NR);
+                }
+
+                continue;
+            }
+
+            if (tb)
+            {
+                // op(B)[kk, j] = B[j, kk]: read each row of B contiguously, write it down a column of the panel.
+                for (int j = 0; j < width; j++)
+                {
+                    int from = bBase + (col0 + j) * k + k0;
+                    for (int kk = 0; kk < kc; kk++)
+                    {
+                        packed[dst + kk * NR + j] = b[from + kk];
+                    }
+                }
+            }
+            else
+            {
+                for (int kk = 0; kk < kc; kk++)
+                {
+                    Array.Copy(b, bBase + (k0 + kk) * n + col0, packed, dst + kk * NR, width);
+                }
+            }
+
+            if (width < NR)
+            {
+                for (int kk = 0; kk < kc; kk++)
+                {
+                    packed.AsSpan(dst + kk * NR + width, NR - width).Clear();
+                }
+            }
+        }
+    }
+
     /// <summary>packed[kk·MR + r] = op(A)[row0 + r, k0 + kk] for kk &lt; kc, zero for rows beyond m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void PackA(T[] a, int aBase, bool ta, int m, int k, int k0, int kc, int row0, int rows, T[] packed)
     {
+        if (ta && rows == MR)
+        {
+            // op(A)'s rows are A's columns: each k brings MR neighbouring elements of one row of A.
+            for (int kk = 0; kk < kc; kk++)
+            {
+                a.AsSpan(aBase + (k0 + kk) * m + row0, MR).CopyTo(packed.AsSpan(kk * MR, MR));
+            }
+
+            return;
+        }
+
         for (int r = 0; r < MR; r++)
         {
             if (r >= rows)
