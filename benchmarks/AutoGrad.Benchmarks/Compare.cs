@@ -14,14 +14,18 @@ public static class Compare
     {
         var results = new Dictionary<string, double>();
         var g = new Generator(0);
-        foreach (int n in new[] { 256, 512, 1024 })
+        foreach (int n in new[] { 256, 512, 1024, 2048 })
         {
             var a = Tensor.RandomNormal([n, n], g);
             var b = Tensor.RandomNormal([n, n], g);
-            results[$"gemm {n}"] = MedianTime(() => a.MatMul(b));
+            results[$"gemm {n}"] = MedianTime(() =>
+            {
+                using var scope = TensorScope.Begin();
+                a.MatMul(b);
+            });
         }
 
-        foreach (int batch in new[] { 1, 32, 128 })
+        foreach (int batch in new[] { 1, 32, 128, 512 })
         {
             var p = new TensorTree
             {
@@ -37,7 +41,21 @@ public static class Compare
                 var h = (x.MatMul(q["W1"]) + q["b1"]).Sigmoid();
                 return -(h.MatMul(q["W2"]) + q["b2"]).LogSoftmax().TakeAlongAxis(labels, 1).Mean();
             });
-            results[$"mlp step {batch}"] = MedianTime(() => p = p.Zip(grad(p), (w, dw) => w - dw * 0.1));
+            bool first = true;
+            results[$"mlp step {batch}"] = MedianTime(() =>
+            {
+                // One scope per step, as Trainer does: the step's buffers go back to the pool, and the
+                // replaced parameters are released once the new ones are kept.
+                using var scope = TensorScope.Begin();
+                var next = scope.Keep(p.Zip(grad(p), (w, dw) => w - dw * 0.1));
+                if (!first)
+                {
+                    TensorScope.Release(p, except: next);
+                }
+
+                first = false;
+                p = next;
+            });
         }
 
         var chain = Transforms.Grad((Tensor t) =>
@@ -51,7 +69,11 @@ public static class Compare
             return y;
         });
         var x0 = Tensor.Scalar(0.3f);
-        results["scalar chain 999 ops"] = MedianTime(() => chain(x0));
+        results["scalar chain 999 ops"] = MedianTime(() =>
+        {
+            using var scope = TensorScope.Begin();
+            chain(x0);
+        });
         MnistEpochs(results);
         Console.WriteLine(JsonSerializer.Serialize(new { autograd = typeof(Tensor).Assembly.GetName().Version?.ToString(), results }));
     }
@@ -76,7 +98,9 @@ public static class Compare
 
     private static double MedianTime(Action action, double minSeconds = 0.5, int maxReps = 200)
     {
-        for (int i = 0; i < 3; i++)
+        // Warm-up as on the PyTorch side: at least three runs and 0.2 s.
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 1000 && (i < 3 || warm.Elapsed.TotalSeconds < 0.2); i++)
         {
             action();
         }

@@ -112,19 +112,32 @@ public sealed class Dataset
     public (Tensor X, Tensor Y) Rows(int[] indices, DType dtype = DType.Float32)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        var x = new float[indices.Length * FeatureCount];
-        for (int r = 0; r < indices.Length; r++)
+
+        // Gather into a rented array and copy once into the tensor's (pooled) buffer: a fresh batch-sized
+        // array per step would be a large-object allocation every step of training.
+        int length = indices.Length * FeatureCount;
+        var x = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, length));
+        Tensor xs;
+        try
         {
-            int i = indices[r];
-            if ((uint)i >= (uint)Count)
+            for (int r = 0; r < indices.Length; r++)
             {
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Dataset '{Name}': row {i} is outside 0..{Count - 1}");
+                int i = indices[r];
+                if ((uint)i >= (uint)Count)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(indices), $"Dataset '{Name}': row {i} is outside 0..{Count - 1}");
+                }
+
+                Array.Copy(_x, (long)i * FeatureCount, x, (long)r * FeatureCount, FeatureCount);
             }
 
-            Array.Copy(_x, (long)i * FeatureCount, x, (long)r * FeatureCount, FeatureCount);
+            xs = ToTensor(x.AsSpan(0, length), [indices.Length, FeatureCount], dtype);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(x);
         }
 
-        var xs = ToTensor(x, [indices.Length, FeatureCount], dtype);
         if (_labels is not null)
         {
             return (xs, Tensor.FromArray(indices.Select(i => _labels[i]).ToArray()));
@@ -139,8 +152,8 @@ public sealed class Dataset
         return (xs, ToTensor(y, [indices.Length, TargetCount], dtype));
     }
 
-    private static Tensor ToTensor(float[] values, int[] shape, DType dtype) =>
-        dtype == DType.Float32 ? Tensor.FromArray(values, shape) : Tensor.FromArray(Array.ConvertAll(values, v => (double)v), shape);
+    private static Tensor ToTensor(ReadOnlySpan<float> values, int[] shape, DType dtype) =>
+        dtype == DType.Float32 ? Tensor.FromSpan(values, shape) : Tensor.FromArray(values.ToArray().Select(v => (double)v).ToArray(), shape);
 
     /// <summary>A new dataset of the rows at <paramref name="indices"/>.</summary>
     public Dataset Subset(int[] indices, string? name = null)

@@ -17,6 +17,10 @@ internal interface IBackend
     /// <summary>A buffer holding a copy of <paramref name="data"/> (float[], double[] or int[]).</summary>
     TensorStorage FromArray(Array data);
 
+    /// <summary>Copies host elements (float, double or int, matching the storage's dtype) into <paramref name="dst"/>.</summary>
+    void CopyFromHost<T>(ReadOnlySpan<T> src, TensorStorage dst)
+        where T : unmanaged;
+
     /// <summary>A fresh host array (float[], double[] or int[]) holding the buffer's elements.</summary>
     Array ToArray(TensorStorage storage);
 

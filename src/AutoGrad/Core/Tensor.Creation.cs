@@ -23,17 +23,17 @@ public sealed partial class Tensor
     /// <summary>A float32 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
     public static Tensor FromSpan(ReadOnlySpan<float> data, int[]? shape = null, Device? device = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        FromHost(data.ToArray(), data.Length, shape, device, new CallSite(file, line));
+        FromHostSpan(data, DType.Float32, shape, device, new CallSite(file, line));
 
     /// <summary>A float64 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
     public static Tensor FromSpan(ReadOnlySpan<double> data, int[]? shape = null, Device? device = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        FromHost(data.ToArray(), data.Length, shape, device, new CallSite(file, line));
+        FromHostSpan(data, DType.Float64, shape, device, new CallSite(file, line));
 
     /// <summary>An int32 tensor holding a copy of <paramref name="data"/> in the given shape (default: 1-D).</summary>
     public static Tensor FromSpan(ReadOnlySpan<int> data, int[]? shape = null, Device? device = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        FromHost(data.ToArray(), data.Length, shape, device, new CallSite(file, line));
+        FromHostSpan(data, DType.Int32, shape, device, new CallSite(file, line));
 
     /// <summary>A float64 matrix from a rectangular array.</summary>
     public static Tensor FromArray(double[,] data, Device? device = null,
@@ -62,6 +62,17 @@ public sealed partial class Tensor
         return FromHost(flat, flat.Length, [data.GetLength(0), data.GetLength(1)], device, site);
     }
 
+    /// <summary>Copies straight from the span into a (possibly pooled) buffer: no intermediate array.</summary>
+    private static Tensor FromHostSpan<T>(ReadOnlySpan<T> data, DType dtype, int[]? shape, Device? device, CallSite site)
+        where T : unmanaged
+    {
+        var dims = CheckedDims(data.Length, shape, site);
+        var dev = device ?? Device.Cpu;
+        var storage = dev.Backend.Allocate(dtype, data.Length, clear: false);
+        dev.Backend.CopyFromHost(data, storage);
+        return Adopted(storage, dims, dev);
+    }
+
     private static Tensor FromHost(Array? data, int length, int[]? shape, Device? device, CallSite site)
     {
         if (data is null)
@@ -69,6 +80,13 @@ public sealed partial class Tensor
             throw site.Error("FromArray", "data is null");
         }
 
+        var dims = CheckedDims(length, shape, site);
+        var dev = device ?? Device.Cpu;
+        return Adopted(dev.Backend.FromArray(data), dims, dev);
+    }
+
+    private static int[] CheckedDims(int length, int[]? shape, CallSite site)
+    {
         var dims = shape is null ? [length] : (int[])shape.Clone();
         long size = 1;
         foreach (int d in dims)
@@ -86,8 +104,7 @@ public sealed partial class Tensor
             throw site.Error("FromArray", $"{length} values do not fill shape {Shape.Format(dims)} ({size} elements)");
         }
 
-        var dev = device ?? Device.Cpu;
-        return Adopted(dev.Backend.FromArray(data), dims, dev);
+        return dims;
     }
 
     /// <summary>A float64 scalar (rank 0).</summary>

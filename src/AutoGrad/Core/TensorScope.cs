@@ -35,7 +35,10 @@ public sealed class TensorScope : IDisposable
     private readonly TensorScope? _parent;
     private readonly int _threadId;
     private readonly string _origin;
-    private readonly HashSet<TensorStorage> _owned = new(ReferenceEqualityComparer.Instance);
+    // Buffers registered here; an entry whose Owner is no longer this scope (kept or released since) is stale
+    // and skipped. A list, not a set: registering must cost next to nothing for 0-d tensors on a scalar tape.
+    private readonly List<TensorStorage> _owned = [];
+    private int _live;
     private bool _ended;
 
     private TensorScope(TensorScope? parent, CallSite site)
@@ -49,7 +52,7 @@ public sealed class TensorScope : IDisposable
     public static TensorScope? Current => _current;
 
     /// <summary>The number of buffers this scope will release when it ends.</summary>
-    public int OwnedCount => _owned.Count;
+    public int OwnedCount => _live;
 
     /// <summary>Begins a scope on this thread, nested in the current one if any.</summary>
     public static TensorScope Begin([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
@@ -137,22 +140,35 @@ public sealed class TensorScope : IDisposable
         string by = $"when the TensorScope begun at {_origin} ended";
         foreach (var storage in _owned)
         {
-            storage.Owner = null;
-            storage.ReleasedBy = by;
-            storage.Release();
+            if (ReferenceEquals(storage.Owner, this))
+            {
+                storage.Owner = null;
+                storage.ReleasedBy = by;
+                storage.Release();
+            }
         }
 
         _owned.Clear();
+        _live = 0;
     }
 
     /// <summary>Registers a buffer just allocated on this thread with the innermost scope, if any.</summary>
     internal static void Adopt(TensorStorage storage)
     {
-        var scope = _current;
-        if (scope is not null)
+        _current?.Add(storage);
+    }
+
+    private void Add(TensorStorage storage)
+    {
+        storage.Owner = this;
+        _owned.Add(storage);
+        _live++;
+
+        // A long-lived scope that keeps receiving kept buffers (a training loop's outer scope) drops stale
+        // entries now and then, so that the list stays proportional to what it really owns.
+        if (_owned.Count > 2 * _live + 64)
         {
-            storage.Owner = scope;
-            scope._owned.Add(storage);
+            _owned.RemoveAll(s => !ReferenceEquals(s.Owner, this));
         }
     }
 
@@ -160,7 +176,7 @@ public sealed class TensorScope : IDisposable
     {
         if (storage.Owner is { } owner && owner._threadId == Environment.CurrentManagedThreadId)
         {
-            owner._owned.Remove(storage); // another thread's scope is left alone; its release at the end is a no-op
+            owner._live--; // another thread's scope is left alone; its release at the end is a no-op
             storage.Owner = null;
         }
 
@@ -175,9 +191,9 @@ public sealed class TensorScope : IDisposable
             return; // created outside this scope, or already kept
         }
 
-        _owned.Remove(storage);
-        storage.Owner = _parent;
-        _parent?._owned.Add(storage);
+        _live--;
+        storage.Owner = null;
+        _parent?.Add(storage);
     }
 
     private static void ForEachStorage(Tensor tensor, Action<TensorStorage> action)

@@ -67,14 +67,7 @@ internal sealed partial class CpuBackend
             case UnaryKernel.Sin: TensorPrimitives.Sin(xs, ys); return;
             case UnaryKernel.Cos: TensorPrimitives.Cos(xs, ys); return;
             case UnaryKernel.Sigmoid: TensorPrimitives.Sigmoid(xs, ys); return;
-            case UnaryKernel.Relu:
-                for (int i = 0; i < xs.Length; i++)
-                {
-                    T v = xs[i];
-                    ys[i] = v > T.Zero || T.IsNaN(v) ? v : T.Zero;
-                }
-
-                return;
+            case UnaryKernel.Relu: TensorPrimitives.Max(xs, T.Zero, ys); return; // IEEE maximum: NaN stays NaN, −0 gives +0
             default:
                 for (int i = 0; i < xs.Length; i++)
                 {

@@ -35,6 +35,9 @@ internal sealed partial class CpuBackend : IBackend
         _ => throw new ArgumentException($"unsupported element type {data.GetType().GetElementType()}"),
     };
 
+    public void CopyFromHost<T>(ReadOnlySpan<T> src, TensorStorage dst)
+        where T : unmanaged => src.CopyTo(Data<T>(dst));
+
     private static T[] Copy<T>(T[] source)
         where T : unmanaged
     {
