@@ -306,7 +306,7 @@ internal static class PackedGemm<T>
 
     /// <summary>a·b + c in one rounding (the JIT folds the type test away per instantiation).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    internal static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
     {
         if (typeof(T) == typeof(float))
         {

@@ -125,13 +125,5 @@ internal static class RowTimesMatrix<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            return Vector512.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-        }
-
-        return Vector512.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-    }
+    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c) => PackedGemm<T>.Fma(a, b, c);
 }
