@@ -10,11 +10,15 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
 {
     private readonly List<TapeNode> _nodes = [];
 
+    // Functions under a transform may fan work out to other threads (an inner Grad per Parallel.For
+    // iteration, say), and every such thread records onto this one tape: appending and taking the
+    // node's index must be one step. An uncontended lock costs tens of nanoseconds per op.
+    private readonly Lock _append = new();
+
     /// <summary>Registers <paramref name="value"/> as an input to differentiate with respect to.</summary>
     public Tensor NewVariable(Tensor value)
     {
-        _nodes.Add(new TapeNode(null, [], value, []));
-        return new Tensor(this, value, _nodes.Count - 1, null);
+        return new Tensor(this, value, Append(new TapeNode(null, [], value, [])), null);
     }
 
     public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output)
@@ -25,8 +29,16 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
             parents[i] = inputs[i].Trace == this ? inputs[i].NodeId : -1;
         }
 
-        _nodes.Add(new TapeNode(primitive, primals, output, parents));
-        return new Tensor(this, output, _nodes.Count - 1, null);
+        return new Tensor(this, output, Append(new TapeNode(primitive, primals, output, parents)), null);
+    }
+
+    private int Append(TapeNode node)
+    {
+        lock (_append)
+        {
+            _nodes.Add(node);
+            return _nodes.Count - 1;
+        }
     }
 
     /// <summary>

@@ -52,6 +52,47 @@ public class EdgeBehaviourTests
     }
 
     [Fact]
+    public void ManyThreadsRecordingOntoOneTapeLoseNoNodes()
+    {
+        // Every worker appends to the outer tape at once; a lost or duplicated node changes the sum.
+        // d/dx Σ_i Σ_k x·(i + k) = Σ_i Σ_k (i + k) over i < 64, k < 50.
+        for (int round = 0; round < 4; round++)
+        {
+            AssertAllNodesRecorded();
+        }
+    }
+
+    private static void AssertAllNodesRecorded()
+    {
+        const int workers = 64, opsEach = 50;
+        var g = Grad((Tensor x) =>
+        {
+            var parts = new Tensor[workers];
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            {
+                var acc = x * (double)i;
+                for (int k = 1; k < opsEach; k++)
+                {
+                    acc = acc + x * (double)(i + k);
+                }
+
+                parts[i] = acc;
+            });
+            return parts.Aggregate((a, b) => a + b);
+        })(Tensor.Scalar(2.0));
+        double expected = 0;
+        for (int i = 0; i < workers; i++)
+        {
+            for (int k = 0; k < opsEach; k++)
+            {
+                expected += i + k;
+            }
+        }
+
+        Assert.Equal(expected, g.Item());
+    }
+
+    [Fact]
     public void AuxTuplesListsAndDictionariesComeBackUntraced()
     {
         var (_, aux) = GradWithAux((Tensor x) => (x.Sum(), (First: x * 2.0, Others: new List<Tensor> { x }, Named: new Dictionary<string, Tensor> { ["x"] = x })))(Vec(1));
