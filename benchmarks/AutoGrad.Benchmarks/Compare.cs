@@ -41,20 +41,26 @@ public static class Compare
                 var h = (x.MatMul(q["W1"]) + q["b1"]).Sigmoid();
                 return -(h.MatMul(q["W2"]) + q["b2"]).LogSoftmax().TakeAlongAxis(labels, 1).Mean();
             });
+            // The library's own SGD, as torch.optim.SGD on the other side (one fused pass per parameter).
+            var sgd = new Nn.Optim.Sgd(0.1);
+            var state = sgd.Init(p);
             bool first = true;
             results[$"mlp step {batch}"] = MedianTime(() =>
             {
                 // One scope per step, as Trainer does: the step's buffers go back to the pool, and the
-                // replaced parameters are released once the new ones are kept.
+                // replaced parameters and state are released once the new ones are kept.
                 using var scope = TensorScope.Begin();
-                var next = scope.Keep(p.Zip(grad(p), (w, dw) => w - dw * 0.1));
+                var (nextParams, nextState) = sgd.Update(grad(p), state, p);
+                scope.Keep(nextParams);
+                scope.Keep(nextState);
                 if (!first)
                 {
-                    TensorScope.Release(p, except: next);
+                    TensorScope.Release(p, except: nextParams);
+                    TensorScope.Release(state, except: nextState);
                 }
 
                 first = false;
-                p = next;
+                (p, state) = (nextParams, nextState);
             });
         }
 

@@ -81,8 +81,8 @@ public sealed class Adadelta : IOptimizer
         var newU = new Tensor[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            var grad = WeightDecay != 0 ? g[i] + p[i] * WeightDecay : g[i];
-            newS[i] = squareAvg[i] * Rho + grad * grad * (1 - Rho);
+            var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
+            newS[i] = Tensor.AxpbySquare(Rho, squareAvg[i], 1 - Rho, grad);
             var std = (newS[i] + Eps).Sqrt();
             var delta = (accDelta[i] + Eps).Sqrt() / std * grad;
             newU[i] = accDelta[i] * Rho + delta * delta * (1 - Rho);

@@ -80,9 +80,9 @@ public sealed class Adagrad : IOptimizer
         var newS = new Tensor[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            var grad = WeightDecay != 0 ? g[i] + p[i] * WeightDecay : g[i];
-            newS[i] = sum[i] + grad * grad;
-            newP[i] = p[i] - grad * stepSize / (newS[i].Sqrt() + Eps);
+            var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
+            newS[i] = Tensor.AxpbySquare(1, sum[i], 1, grad);
+            newP[i] = Tensor.AdaptiveStep(p[i], stepSize, grad, newS[i], 1, Eps);
         }
 
         var newState = new TensorTree

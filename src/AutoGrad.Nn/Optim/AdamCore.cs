@@ -56,12 +56,12 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
                 }
                 else
                 {
-                    grad = grad + param * weightDecay;
+                    grad = Tensor.Axpby(1, grad, weightDecay, param);
                 }
             }
 
-            newM[i] = m[i] * beta1 + grad * (1 - beta1);
-            newV[i] = v[i] * beta2 + grad * grad * (1 - beta2);
+            newM[i] = Tensor.Axpby(beta1, m[i], 1 - beta1, grad);
+            newV[i] = Tensor.AxpbySquare(beta2, v[i], 1 - beta2, grad);
             Tensor second = newV[i];
             if (vMax is not null)
             {
@@ -69,8 +69,8 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
                 second = newVMax[i];
             }
 
-            var denom = second.Sqrt() / biasCorrection2Sqrt + eps;
-            newP[i] = param - newM[i] * stepSize / denom;
+            // One pass each for m, v and the step, where the composition took eleven.
+            newP[i] = Tensor.AdaptiveStep(param, stepSize, newM[i], second, biasCorrection2Sqrt, eps);
         }
 
         var newState = new TensorTree

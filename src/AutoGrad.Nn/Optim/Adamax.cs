@@ -85,8 +85,8 @@ public sealed class Adamax : IOptimizer
         var newU = new Tensor[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            var grad = WeightDecay != 0 ? g[i] + p[i] * WeightDecay : g[i];
-            newM[i] = m[i] * Beta1 + grad * (1 - Beta1);
+            var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
+            newM[i] = Tensor.Axpby(Beta1, m[i], 1 - Beta1, grad);
             newU[i] = (u[i] * Beta2).Maximum(grad.Abs() + Eps);
             newP[i] = p[i] - newM[i] * stepSize / newU[i];
         }

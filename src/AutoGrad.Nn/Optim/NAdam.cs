@@ -103,12 +103,11 @@ public sealed class NAdam : IOptimizer
         var newV = new Tensor[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            var grad = WeightDecay != 0 ? g[i] + p[i] * WeightDecay : g[i];
-            newM[i] = m[i] * Beta1 + grad * (1 - Beta1);
-            newV[i] = v[i] * Beta2 + grad * grad * (1 - Beta2);
-            var denom = newV[i].Sqrt() / biasCorrection2Sqrt + Eps;
-            var afterGrad = p[i] - grad * gradStep / denom;
-            newP[i] = afterGrad - newM[i] * momentumStep / denom;
+            var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
+            newM[i] = Tensor.Axpby(Beta1, m[i], 1 - Beta1, grad);
+            newV[i] = Tensor.AxpbySquare(Beta2, v[i], 1 - Beta2, grad);
+            var afterGrad = Tensor.AdaptiveStep(p[i], gradStep, grad, newV[i], biasCorrection2Sqrt, Eps);
+            newP[i] = Tensor.AdaptiveStep(afterGrad, momentumStep, newM[i], newV[i], biasCorrection2Sqrt, Eps);
         }
 
         var newState = new TensorTree

@@ -104,12 +104,12 @@ public sealed class RmsProp : IOptimizer
         var newB = new Tensor[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            var grad = WeightDecay != 0 ? g[i] + p[i] * WeightDecay : g[i];
-            newS[i] = squareAvg[i] * Alpha + grad * grad * (1 - Alpha);
+            var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
+            newS[i] = Tensor.AxpbySquare(Alpha, squareAvg[i], 1 - Alpha, grad);
             Tensor avg;
             if (gradAvg is not null)
             {
-                newA[i] = gradAvg[i] * Alpha + grad * (1 - Alpha);
+                newA[i] = Tensor.Axpby(Alpha, gradAvg[i], 1 - Alpha, grad);
                 avg = (newS[i] - newA[i] * newA[i]).Sqrt() + Eps;
             }
             else
@@ -120,7 +120,11 @@ public sealed class RmsProp : IOptimizer
             if (buffers is not null)
             {
                 newB[i] = buffers[i] * Momentum + grad / avg;
-                newP[i] = p[i] - newB[i] * lr;
+                newP[i] = Tensor.Axpby(1, p[i], -lr, newB[i]);
+            }
+            else if (gradAvg is null)
+            {
+                newP[i] = Tensor.AdaptiveStep(p[i], lr, grad, newS[i], 1, Eps); // p − lr·g/(√s + ε) in one pass
             }
             else
             {

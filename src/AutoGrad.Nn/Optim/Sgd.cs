@@ -92,14 +92,14 @@ public sealed class Sgd : IOptimizer
         var newB = new Tensor[p.Length];
         for (int i = 0; i < p.Length; i++)
         {
-            var d = WeightDecay != 0 ? g[i] + p[i] * WeightDecay : g[i];
+            var d = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
             if (buffers is not null)
             {
-                newB[i] = step == 0 ? d : buffers[i] * Momentum + d * (1 - Dampening);
-                d = Nesterov ? d + newB[i] * Momentum : newB[i];
+                newB[i] = step == 0 ? d : Tensor.Axpby(Momentum, buffers[i], 1 - Dampening, d);
+                d = Nesterov ? Tensor.Axpby(1, d, Momentum, newB[i]) : newB[i];
             }
 
-            newP[i] = p[i] - d * lr;
+            newP[i] = Tensor.Axpby(1, p[i], -lr, d); // p − lr·d in one pass
         }
 
         var newState = new TensorTree { { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) } };

@@ -54,6 +54,12 @@ internal interface IBackend
     /// <summary>y[o, i] = index j of the first maximum (minimum) of x[o, j, i]; y is int32.</summary>
     void ArgReduce(ArgReduceKernel kernel, TensorStorage x, int outer, int n, int inner, TensorStorage y);
 
+    /// <summary>output = α·x + β·y (or α·x + β·y² when <paramref name="squareY"/>): same shapes, contiguous; computed as x·α + y·β.</summary>
+    void Axpby(double alpha, TensorStorage x, double beta, TensorStorage y, bool squareY, TensorStorage output);
+
+    /// <summary>output = x − (y·α) / (√z / γ + ε): the update of Adam, RMSprop and Adagrad; same shapes, contiguous.</summary>
+    void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output);
+
     /// <summary>
     /// c[b] = op(a[b]) · op(b[b]) for b in 0..batch, where op transposes when asked. a is stored as
     /// (m×k) or, transposed, (k×m); b as (k×n) or (n×k); c is (m×n). All contiguous.

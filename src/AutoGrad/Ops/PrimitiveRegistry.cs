@@ -2,7 +2,7 @@ namespace AutoGrad.Ops;
 
 /// <summary>What the registry knows about one primitive.</summary>
 /// <param name="Name">The name used in messages, tests and docs.</param>
-/// <param name="Kind">Elementwise unary, elementwise binary, or structural.</param>
+/// <param name="Kind">Elementwise unary, elementwise binary, fused (several elementwise ops in one pass), or structural.</param>
 /// <param name="Differentiable">False for ops without a gradient (sign, comparisons, argmax, one-hot).</param>
 /// <param name="Summary">One line: what it computes and its derivative rule.</param>
 /// <param name="Implementation">The class that implements it.</param>
@@ -41,6 +41,9 @@ internal static class PrimitiveRegistry
             new("ScatterAdd", "structural", true, "adds into zeros at int32 indices; VJP gathers", typeof(ScatterAddPrimitive)),
             new("Where", "structural", true, "a where mask ≠ 0 else b; each side gets the cotangent where chosen", typeof(WherePrimitive)),
             new("OneHot", "structural", false, "one-hot encoding of int32 labels; no gradient", typeof(OneHotPrimitive)),
+            new("Axpby", "fused", true, "α·x + β·y in one pass (optimizer steps, moving averages); VJP α·g and β·g", typeof(AxpbyPrimitive)),
+            new("AxpbySquare", "fused", true, "α·x + β·y² in one pass (second-moment averages); VJP α·g and 2β·y·g", typeof(AxpbyPrimitive)),
+            new("AdaptiveStep", "fused", true, "x − α·y/(√z/γ + ε) in one pass (Adam, RMSprop, Adagrad updates); VJP g, −α·g/d, α·y·g/(2γ√z·d²)", typeof(AdaptiveStepPrimitive)),
             new("Custom", "structural", true, "a user function with its own VJP and/or JVP rule (Custom.Vjp, Custom.Jvp); a missing rule differentiates the forward", typeof(CustomPrimitive)),
         ]);
         return list.ToArray();

@@ -21,7 +21,7 @@ public static partial class OpCases
     public static IEnumerable<OpCase> All => ByName.Value.Values;
 
     public static IEnumerable<OpCase> Primitives() =>
-        UnaryCases().Concat(BinaryCases()).Concat(StructuralCases()).Concat(CustomCases());
+        UnaryCases().Concat(BinaryCases()).Concat(StructuralCases()).Concat(FusedCases()).Concat(CustomCases());
 
     private static bool NearZero(double v) => Math.Abs(v) < 0.01;
 

@@ -1,0 +1,71 @@
+using FsCheck;
+using FsCheck.Fluent;
+using static AutoGrad.Tests.Support.Gens;
+
+namespace AutoGrad.Tests.Support;
+
+/// <summary>The fused optimizer primitives: one shape for every operand, scalars drawn with the shapes.</summary>
+public static partial class OpCases
+{
+    private static Gen<double> Scale => Gen.Choose(-300, 300).Select(i => i / 100.0);
+
+    private static IEnumerable<OpCase> FusedCases()
+    {
+        foreach (bool square in new[] { false, true })
+        {
+            string name = square ? "AxpbySquare" : "Axpby";
+            Func<double, Tensor, double, Tensor, Tensor> f = square
+                ? (a, x, b, y) => Tensor.AxpbySquare(a, x, b, y)
+                : (a, x, b, y) => Tensor.Axpby(a, x, b, y);
+            yield return new OpCase
+            {
+                Name = name,
+                Samples =
+                    from shape in Shape()
+                    from alpha in Scale
+                    from beta in Scale
+                    from x in Values(Size(shape), -3, 3)
+                    from y in Values(Size(shape), -3, 3)
+                    select new OpSample
+                    {
+                        Op = name, Data = [x, y], Shapes = [shape, shape], Attrs = $"alpha {alpha} beta {beta}",
+                        Apply = xs => f(alpha, xs[0], beta, xs[1]),
+                        Reference = d => (d[0].Select((v, i) => alpha * v + beta * (square ? d[1][i] * d[1][i] : d[1][i])).ToArray(), shape),
+                    },
+                Errors = () =>
+                [
+                    new("shapes", () => f(1, Tensor.Zeros([2]), 1, Tensor.Zeros([1])), "operands must have one shape (no broadcasting), got float32[2] and float32[1]"),
+                    new("dtypes", () => f(1, Tensor.Zeros([2]), 1, Tensor.Zeros([2], DType.Float64)), "dtypes differ"),
+                    new("int32", () => f(1, Tensor.FromArray(new[] { 1, 2 }), 1, Tensor.FromArray(new[] { 1, 2 })), "expected a float32 or float64 tensor, got int32[2]"),
+                    new("NaN scale", () => f(double.NaN, Tensor.Zeros([2]), 1, Tensor.Zeros([2])), "alpha must be finite, got NaN"),
+                ],
+            };
+        }
+
+        yield return new OpCase
+        {
+            Name = "AdaptiveStep",
+            Samples =
+                from shape in Shape()
+                from alpha in Scale
+                from gamma in Gen.Choose(10, 200).Select(i => i / 100.0)
+                from eps in Gen.Elements(0.0, 1e-8, 0.1)
+                from x in Values(Size(shape), -3, 3)
+                from y in Values(Size(shape), -3, 3)
+                from z in Values(Size(shape), 0.2, 4) // away from √'s pole at 0
+                select new OpSample
+                {
+                    Op = "AdaptiveStep", Data = [x, y, z], Shapes = [shape, shape, shape], Attrs = $"alpha {alpha} gamma {gamma} eps {eps}",
+                    Apply = xs => Tensor.AdaptiveStep(xs[0], alpha, xs[1], xs[2], gamma, eps),
+                    Reference = d => (d[0].Select((v, i) => v - alpha * d[1][i] / (Math.Sqrt(d[2][i]) / gamma + eps)).ToArray(), shape),
+                },
+            Errors = () =>
+            [
+                new("shapes", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2]), Tensor.Zeros([3]), 1, 0), "operands must have one shape (no broadcasting), got float32[2] and float32[3]"),
+                new("dtypes", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2], DType.Float64), Tensor.Zeros([2]), 1, 0), "dtypes differ"),
+                new("gamma", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2]), Tensor.Zeros([2]), 0, 0), "gamma must be positive, got 0"),
+                new("eps", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2]), Tensor.Zeros([2]), 1, double.PositiveInfinity), "eps must be finite"),
+            ],
+        };
+    }
+}
