@@ -185,9 +185,51 @@ internal sealed partial class CpuBackend
             }
         }
 
+        if (ia <= 1 && ib <= 1 && (ia | ib) == 1 && Vector.IsHardwareAccelerated && kernel >= BinaryKernel.Maximum)
+        {
+            VectorRun(kernel, a, aOff, ia, b, bOff, ib, y);
+            return;
+        }
+
         for (int j = 0, ai = aOff, bi = bOff; j < n; j++, ai += ia, bi += ib)
         {
             y[j] = Apply(kernel, a[ai], b[bi]);
+        }
+    }
+
+    /// <summary>
+    /// Maximum, minimum and the comparisons over a run where each operand is contiguous or one broadcast value
+    /// (ReLU's mask in backward is <c>x &gt; 0</c>): vector compares and selects, the same results as
+    /// <see cref="Apply"/> element by element, NaNs included (ordered compares are false on NaN; Max/Min propagate it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void VectorRun<T>(BinaryKernel kernel, T[] a, int aOff, int ia, T[] b, int bOff, int ib, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length, w = Vector<T>.Count, j = 0;
+        var one = Vector<T>.One;
+        var zero = Vector<T>.Zero;
+        for (; j <= n - w; j += w)
+        {
+            var av = ia == 1 ? new Vector<T>(a.AsSpan(aOff + j, w)) : new Vector<T>(a[aOff]);
+            var bv = ib == 1 ? new Vector<T>(b.AsSpan(bOff + j, w)) : new Vector<T>(b[bOff]);
+            var r = kernel switch
+            {
+                BinaryKernel.Maximum => Vector.ConditionalSelect(Vector.Equals(av, av), Vector.ConditionalSelect(Vector.Equals(bv, bv), Vector.Max(av, bv), bv), av),
+                BinaryKernel.Minimum => Vector.ConditionalSelect(Vector.Equals(av, av), Vector.ConditionalSelect(Vector.Equals(bv, bv), Vector.Min(av, bv), bv), av),
+                BinaryKernel.Equal => Vector.ConditionalSelect(Vector.Equals(av, bv), one, zero),
+                BinaryKernel.NotEqual => Vector.ConditionalSelect(Vector.Equals(av, bv), zero, one),
+                BinaryKernel.Less => Vector.ConditionalSelect(Vector.LessThan(av, bv), one, zero),
+                BinaryKernel.LessEqual => Vector.ConditionalSelect(Vector.LessThanOrEqual(av, bv), one, zero),
+                BinaryKernel.Greater => Vector.ConditionalSelect(Vector.GreaterThan(av, bv), one, zero),
+                _ => Vector.ConditionalSelect(Vector.GreaterThanOrEqual(av, bv), one, zero),
+            };
+            r.CopyTo(y.Slice(j, w));
+        }
+
+        for (; j < n; j++)
+        {
+            y[j] = Apply(kernel, a[aOff + (ia == 1 ? j : 0)], b[bOff + (ib == 1 ? j : 0)]);
         }
     }
 
