@@ -43,6 +43,9 @@ internal static class PackedGemm<T>
     /// <summary>Products below this many multiply-adds run on the calling thread: dispatch would cost more than it saves.</summary>
     private const long ParallelWork = 1L << 19;
 
+    /// <summary>Elements of C from which even a thin product (an outer product of backward at batch 1) is split: writing C is then the cost.</summary>
+    private const long ParallelOutput = 1L << 17;
+
     /// <summary>C[b] = op(A[b])·op(B[b]) for each batch entry; all buffers contiguous as in <see cref="IBackend.MatMul"/>.</summary>
     /// <remarks>
     /// Large products are split once into one job per core, along the rows or the columns of C, whichever is
@@ -56,7 +59,9 @@ internal static class PackedGemm<T>
         // Splitting rows makes every job pack all of op(B) (k·n), splitting columns all of op(A) (m·k): split the
         // larger dimension of C so that the duplicated packing is the smaller operand.
         bool splitRows = m >= n;
-        int parts = (long)batch * m * n * k >= ParallelWork ? Math.Min(ComputePool.Threads, splitRows ? blocks : panels) : 1;
+        // A product is worth splitting for its arithmetic (m·n·k) or, when k is tiny, for writing a large C.
+        bool worthSplitting = (long)batch * m * n * k >= ParallelWork || (long)batch * m * n >= ParallelOutput;
+        int parts = worthSplitting ? Math.Min(ComputePool.Threads, splitRows ? blocks : panels) : 1;
         if (parts <= 1)
         {
             Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, 0, panels);
