@@ -10,8 +10,10 @@ namespace AutoGrad.Backends.Cpu;
 /// both halves of a product on the calling thread.
 /// </summary>
 /// <remarks>
-/// Parts are claimed dynamically, but each part is a fixed piece of work with a fixed result, so who runs it
-/// never changes an output. A region opened inside another (or while one is running on another thread) runs
+/// Each thread first claims its own part (the caller part 0, worker i part i + 1), so that a kernel's halves
+/// land on the same cores from one op to the next and the data each core wrote stays in its own L2; parts
+/// left unclaimed (a worker still waking up) are taken by whoever is free. Each part is a fixed piece of
+/// work with a fixed result, so who runs it never changes an output. A region opened inside another (or while one is running on another thread) runs
 /// its parts on the calling thread: the cores are already busy, and oversubscribing them only adds switches.
 /// </remarks>
 internal static class ComputePool
@@ -63,7 +65,7 @@ internal static class ComputePool
             _inside = true;
             try
             {
-                region.Run();
+                region.Run(0);
             }
             finally
             {
@@ -95,11 +97,12 @@ internal static class ComputePool
         _started = true;
         for (int i = 0; i < WorkerCount; i++)
         {
-            new Thread(WorkerLoop) { IsBackground = true, Name = $"AutoGrad compute {i + 1}" }.Start();
+            int own = i + 1;
+            new Thread(() => WorkerLoop(own)) { IsBackground = true, Name = $"AutoGrad compute {own}" }.Start();
         }
     }
 
-    private static void WorkerLoop()
+    private static void WorkerLoop(int own)
     {
         _inside = true;
         long seen = Volatile.Read(ref _generation);
@@ -126,36 +129,51 @@ internal static class ComputePool
             }
 
             seen = Volatile.Read(ref _generation);
-            Volatile.Read(ref _region)?.Run();
+            Volatile.Read(ref _region)?.Run(own);
         }
     }
 
     private sealed class Region(Action<int> body, int parts)
     {
         private readonly int _parts = parts;
-        private int _next;
+        private readonly int[] _claimed = new int[parts];
 
         public int Pending = parts;
 
         public ExceptionDispatchInfo? Error { get; private set; }
 
-        public void Run()
+        /// <summary>Runs part <paramref name="own"/> if nobody has yet, then any part still unclaimed.</summary>
+        public void Run(int own)
         {
-            int i;
-            while ((i = Interlocked.Increment(ref _next) - 1) < _parts)
+            if (own < _parts)
             {
-                try
-                {
-                    body(i);
-                }
-                catch (Exception e)
-                {
-                    Error ??= ExceptionDispatchInfo.Capture(e);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref Pending);
-                }
+                TryRun(own);
+            }
+
+            for (int i = 0; i < _parts; i++)
+            {
+                TryRun(i);
+            }
+        }
+
+        private void TryRun(int i)
+        {
+            if (Volatile.Read(ref _claimed[i]) != 0 || Interlocked.Exchange(ref _claimed[i], 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                body(i);
+            }
+            catch (Exception e)
+            {
+                Error ??= ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref Pending);
             }
         }
     }
