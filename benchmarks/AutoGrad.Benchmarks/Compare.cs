@@ -6,7 +6,7 @@ namespace AutoGrad.Benchmarks;
 
 /// <summary>
 /// AutoGrad's side of benchmarks/compare/run.sh: the same workloads as compare/torch_workloads.py, timed the
-/// same way (three warm-up runs, then the median of runs until half a second has passed), as JSON.
+/// same way (at least three warm-up runs and one second, then the median of runs until half a second has passed), as JSON.
 /// </summary>
 public static class Compare
 {
@@ -104,9 +104,10 @@ public static class Compare
 
     private static double MedianTime(Action action, double minSeconds = 0.5, int maxReps = 200)
     {
-        // Warm-up as on the PyTorch side: at least three runs and 0.2 s.
+        // Warm-up as on the PyTorch side: at least three runs and 1 s (the .NET JIT recompiles hot methods
+        // with full optimization in the background during roughly the first second; both sides report steady state).
         var warm = Stopwatch.StartNew();
-        for (int i = 0; i < 1000 && (i < 3 || warm.Elapsed.TotalSeconds < 0.2); i++)
+        for (int i = 0; i < 5000 && (i < 3 || warm.Elapsed.TotalSeconds < 1.0); i++)
         {
             action();
         }
