@@ -69,7 +69,7 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
                 second = newVMax[i];
             }
 
-            // One pass each for m, v and the step, where the composition took eleven.
+            // One pass each for m, v and the step, where the composition took thirteen.
             newP[i] = Tensor.AdaptiveStep(param, stepSize, newM[i], second, biasCorrection2Sqrt, eps);
         }
 
