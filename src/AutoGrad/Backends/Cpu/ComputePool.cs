@@ -13,8 +13,9 @@ namespace AutoGrad.Backends.Cpu;
 /// Each thread first claims its own part (the caller part 0, worker i part i + 1), so that a kernel's halves
 /// land on the same cores from one op to the next and the data each core wrote stays in its own L2; parts
 /// left unclaimed (a worker still waking up) are taken by whoever is free. Each part is a fixed piece of
-/// work with a fixed result, so who runs it never changes an output. A region opened inside another (or while one is running on another thread) runs
-/// its parts on the calling thread: the cores are already busy, and oversubscribing them only adds switches.
+/// work with a fixed result, so who runs it never changes an output. A region opened inside another (or while
+/// one is running on another thread) runs its parts on the calling thread: the cores are already busy, and
+/// oversubscribing them only adds switches.
 /// </remarks>
 internal static class ComputePool
 {

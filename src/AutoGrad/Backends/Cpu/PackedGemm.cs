@@ -400,6 +400,8 @@ internal static class PackedGemm<T>
     }
 
     /// <summary>The 6 × 2-vector tile for edge strips: the first 6 rows of a packed 12-row strip.</summary>
+    /// <remarks>A written-out copy of <see cref="Kernel"/>'s first half, on purpose: accumulators stay in registers only
+    /// as named locals, so a row count known at run time cannot share one body.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void HalfKernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, bool accumulate)
     {
