@@ -21,8 +21,7 @@ internal static class Dispatch
                 {
                     throw new ObjectDisposedException(
                         "tensor",
-                        $"{primitive.Name} at {CallSite.Unknown.Resolve()}: input {input.Shape} {input.DType.Name()} was released ({input.Storage.ReleasedBy}). " +
-                        "Keep tensors that must outlive a TensorScope with scope.Keep(...).");
+                        $"{primitive.Name} at {CallSite.Unknown.Resolve()}: input {input.Shape} {input.DType.Name()} was released ({input.Storage.ReleasedBy}). {input.Storage.ReleaseHint}");
                 }
 
                 continue;
@@ -56,7 +55,16 @@ internal static class Dispatch
                 concrete[i] = inputs[i].Concrete;
             }
 
-            return primitive.Forward(concrete);
+            // The concrete values are a live trace's primals: no donated buffer of theirs may be taken.
+            DonationGate.Close();
+            try
+            {
+                return primitive.Forward(concrete);
+            }
+            finally
+            {
+                DonationGate.Reopen();
+            }
         }
 
         var primals = new Tensor[inputs.Length];
@@ -65,7 +73,17 @@ internal static class Dispatch
             primals[i] = inputs[i].Trace == top ? inputs[i].Primal! : inputs[i];
         }
 
-        var output = Apply(primitive, primals);
+        Tensor output;
+        DonationGate.Close(); // also on threads that record onto another thread's trace
+        try
+        {
+            output = Apply(primitive, primals);
+        }
+        finally
+        {
+            DonationGate.Reopen();
+        }
+
         return top.Process(primitive, inputs, primals, output);
     }
 }

@@ -48,6 +48,20 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
     /// </summary>
     public Tensor[] Backward(Tensor output, Tensor seed, Tensor[] variables)
     {
+        // VJPs read the tape's saved inputs, donated constants included: none of their buffers may be taken.
+        DonationGate.Close();
+        try
+        {
+            return BackwardCore(output, seed, variables);
+        }
+        finally
+        {
+            DonationGate.Reopen();
+        }
+    }
+
+    private Tensor[] BackwardCore(Tensor output, Tensor seed, Tensor[] variables)
+    {
         var grads = new Tensor[variables.Length];
         Tensor?[] cotangents;
         if (output.Trace == this)
@@ -121,6 +135,19 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
     /// stored at recording time, and returns the output's tangent. The function is not evaluated again.
     /// </summary>
     public Tensor PushForward(Tensor output, Tensor[] variables, Tensor[] tangents)
+    {
+        DonationGate.Close(); // JVPs read the tape's saved inputs too
+        try
+        {
+            return PushForwardCore(output, variables, tangents);
+        }
+        finally
+        {
+            DonationGate.Reopen();
+        }
+    }
+
+    private Tensor PushForwardCore(Tensor output, Tensor[] variables, Tensor[] tangents)
     {
         if (output.Trace != this)
         {

@@ -14,6 +14,7 @@ internal abstract class Trace
     {
         Transform = transform;
         Level = TraceStack.NextLevel();
+        DonationGate.Close(); // reopened by Close(), on this thread, when the transform's function returns
     }
 
     /// <summary>The user-facing name of the transform that opened this trace, for messages.</summary>
@@ -26,7 +27,14 @@ internal abstract class Trace
     public bool IsActive { get; private set; } = true;
 
     /// <summary>Marks the trace finished: its tensors may no longer enter ops.</summary>
-    public void Close() => IsActive = false;
+    public void Close()
+    {
+        if (IsActive)
+        {
+            IsActive = false;
+            DonationGate.Reopen();
+        }
+    }
 
     /// <summary>
     /// Lifts the result of <paramref name="primitive"/> to this level: <paramref name="primals"/> are the

@@ -184,6 +184,22 @@ public sealed class TensorScope : IDisposable
         storage.Release();
     }
 
+    /// <summary>
+    /// Retires <paramref name="donor"/> after an op wrote its result into the donor's buffer (<see cref="Tensor.Donate"/>):
+    /// the buffer now belongs to the result's storage, so the donor is neither released to the pool nor usable.
+    /// </summary>
+    internal static void Relinquish(TensorStorage donor, string op)
+    {
+        if (donor.Owner is { } owner && owner._threadId == Environment.CurrentManagedThreadId)
+        {
+            owner._live--;
+            donor.Owner = null;
+        }
+
+        donor.ReleasedBy = TensorStorage.DonatedPrefix + op;
+        donor.Relinquish();
+    }
+
     private void MoveToParent(TensorStorage storage)
     {
         if (!ReferenceEquals(storage.Owner, this))

@@ -84,9 +84,9 @@ internal sealed class BinaryPrimitive(BinaryRow row, int[] outShape) : Primitive
     public override Tensor Forward(Tensor[] inputs)
     {
         var (a, b) = (inputs[0], inputs[1]);
-        var y = Tensor.Uninitialized(a.DType, outShape, a.Device);
-        a.Backend.Binary(row.Kernel, a.Storage!, BroadcastStrides(a.Dims, outShape), b.Storage!, BroadcastStrides(b.Dims, outShape), y.Storage!, outShape);
-        return y;
+        var y = ElementwiseOutput.For(a.DType, outShape, a.Device, inputs);
+        a.Backend.Binary(row.Kernel, a.Storage!, BroadcastStrides(a.Dims, outShape), b.Storage!, BroadcastStrides(b.Dims, outShape), y.Tensor.Storage!, outShape);
+        return y.Complete(Name);
     }
 
     public override Tensor?[] Vjp(Tensor g, Tensor[] inputs, Tensor output, bool[] needed)

@@ -62,9 +62,9 @@ internal sealed class UnaryPrimitive(UnaryRow row, double p0 = 0, double p1 = 0)
     public override Tensor Forward(Tensor[] inputs)
     {
         var x = inputs[0];
-        var y = Tensor.Uninitialized(x.DType, x.Dims, x.Device);
-        x.Backend.Unary(row.Kernel, p0, p1, x.Storage!, y.Storage!);
-        return y;
+        var y = ElementwiseOutput.For(x.DType, x.Dims, x.Device, inputs);
+        x.Backend.Unary(row.Kernel, p0, p1, x.Storage!, y.Tensor.Storage!);
+        return y.Complete(Name);
     }
 
     public override Tensor?[] Vjp(Tensor g, Tensor[] inputs, Tensor output, bool[] needed) =>

@@ -22,9 +22,9 @@ internal sealed class AxpbyPrimitive(double alpha, double beta, bool squareY) : 
     public override Tensor Forward(Tensor[] inputs)
     {
         var (x, y) = (inputs[0], inputs[1]);
-        var output = Tensor.Uninitialized(x.DType, x.Dims, x.Device);
-        x.Backend.Axpby(alpha, x.Storage!, beta, y.Storage!, squareY, output.Storage!);
-        return output;
+        var output = ElementwiseOutput.For(x.DType, x.Dims, x.Device, inputs);
+        x.Backend.Axpby(alpha, x.Storage!, beta, y.Storage!, squareY, output.Tensor.Storage!);
+        return output.Complete(Name);
     }
 
     public override Tensor?[] Vjp(Tensor g, Tensor[] inputs, Tensor output, bool[] needed) =>
@@ -65,9 +65,9 @@ internal sealed class AdaptiveStepPrimitive(double alpha, double gamma, double e
     public override Tensor Forward(Tensor[] inputs)
     {
         var (x, y, z) = (inputs[0], inputs[1], inputs[2]);
-        var output = Tensor.Uninitialized(x.DType, x.Dims, x.Device);
-        x.Backend.AdaptiveStep(x.Storage!, alpha, y.Storage!, z.Storage!, gamma, eps, output.Storage!);
-        return output;
+        var output = ElementwiseOutput.For(x.DType, x.Dims, x.Device, inputs);
+        x.Backend.AdaptiveStep(x.Storage!, alpha, y.Storage!, z.Storage!, gamma, eps, output.Tensor.Storage!);
+        return output.Complete(Name);
     }
 
     // With d = √z/γ + ε: ∂out/∂x = 1, ∂out/∂y = −α/d, ∂out/∂z = α·y / (d² · 2γ√z).

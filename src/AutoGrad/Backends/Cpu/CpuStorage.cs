@@ -12,6 +12,10 @@ internal sealed class CpuStorage<T>(DType dtype, T[] data) : TensorStorage(dtype
 
     public override bool IsReleased => _data is null;
 
+    public override TensorStorage ShareBuffer() => new CpuStorage<T>(DType, Data);
+
+    public override void Relinquish() => Volatile.Write(ref _data, null);
+
     public override void Release()
     {
         var data = Interlocked.Exchange(ref _data, null);
