@@ -68,7 +68,11 @@ public sealed class Adadelta : IOptimizer
     }
 
     /// <inheritdoc/>
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
+        Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var squareAvg = OptimizerState.Slot(Owner, state, SquareAvgKey, parameters);
@@ -82,11 +86,11 @@ public sealed class Adadelta : IOptimizer
         for (int i = 0; i < p.Length; i++)
         {
             var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
-            newS[i] = Tensor.AxpbySquare(Rho, squareAvg[i], 1 - Rho, grad);
+            newS[i] = Tensor.AxpbySquare(Rho, OptimizerState.Last(squareAvg[i], donate, Donation.State), 1 - Rho, grad);
             var std = (newS[i] + Eps).Sqrt();
             var delta = (accDelta[i] + Eps).Sqrt() / std * grad;
-            newU[i] = accDelta[i] * Rho + delta * delta * (1 - Rho);
-            newP[i] = p[i] - delta * lr;
+            newU[i] = OptimizerState.Last(accDelta[i], donate, Donation.State) * Rho + delta * delta * (1 - Rho);
+            newP[i] = OptimizerState.Last(p[i], donate, Donation.Parameters) - delta * lr;
         }
 
         var newState = new TensorTree

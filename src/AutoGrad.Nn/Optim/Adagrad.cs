@@ -68,7 +68,11 @@ public sealed class Adagrad : IOptimizer
     }
 
     /// <inheritdoc/>
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
+        Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var sum = OptimizerState.Slot(Owner, state, SumKey, parameters);
@@ -81,8 +85,8 @@ public sealed class Adagrad : IOptimizer
         for (int i = 0; i < p.Length; i++)
         {
             var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
-            newS[i] = Tensor.AxpbySquare(1, sum[i], 1, grad);
-            newP[i] = Tensor.AdaptiveStep(p[i], stepSize, grad, newS[i], 1, Eps);
+            newS[i] = Tensor.AxpbySquare(1, OptimizerState.Last(sum[i], donate, Donation.State), 1, grad);
+            newP[i] = Tensor.AdaptiveStep(OptimizerState.Last(p[i], donate, Donation.Parameters), stepSize, grad, newS[i], 1, Eps);
         }
 
         var newState = new TensorTree

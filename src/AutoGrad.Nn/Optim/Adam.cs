@@ -71,7 +71,11 @@ public sealed class Adam : IOptimizer
 
     /// <inheritdoc/>
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
-        _core.Update(gradients, state, parameters);
+        _core.Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate) =>
+        _core.Update(gradients, state, parameters, donate);
 
     /// <inheritdoc/>
     public override string ToString() =>

@@ -27,7 +27,7 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
         return state;
     }
 
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(owner, learningRate, gradients, state, parameters);
         var m = OptimizerState.Slot(owner, state, MKey, parameters);
@@ -52,7 +52,7 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
             {
                 if (decoupled)
                 {
-                    param = param * (1 - lr * weightDecay);
+                    param = OptimizerState.Last(param, donate, Donation.Parameters) * (1 - lr * weightDecay);
                 }
                 else
                 {
@@ -60,17 +60,17 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
                 }
             }
 
-            newM[i] = Tensor.Axpby(beta1, m[i], 1 - beta1, grad);
-            newV[i] = Tensor.AxpbySquare(beta2, v[i], 1 - beta2, grad);
+            newM[i] = Tensor.Axpby(beta1, OptimizerState.Last(m[i], donate, Donation.State), 1 - beta1, grad);
+            newV[i] = Tensor.AxpbySquare(beta2, OptimizerState.Last(v[i], donate, Donation.State), 1 - beta2, grad);
             Tensor second = newV[i];
             if (vMax is not null)
             {
-                newVMax[i] = vMax[i].Maximum(newV[i]);
+                newVMax[i] = OptimizerState.Last(vMax[i], donate, Donation.State).Maximum(newV[i]);
                 second = newVMax[i];
             }
 
             // One pass each for m, v and the step, where the composition took thirteen.
-            newP[i] = Tensor.AdaptiveStep(param, stepSize, newM[i], second, biasCorrection2Sqrt, eps);
+            newP[i] = Tensor.AdaptiveStep(OptimizerState.Last(param, donate, Donation.Parameters), stepSize, newM[i], second, biasCorrection2Sqrt, eps);
         }
 
         var newState = new TensorTree

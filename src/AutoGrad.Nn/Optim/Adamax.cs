@@ -71,7 +71,11 @@ public sealed class Adamax : IOptimizer
     }
 
     /// <inheritdoc/>
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
+        Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
@@ -86,9 +90,9 @@ public sealed class Adamax : IOptimizer
         for (int i = 0; i < p.Length; i++)
         {
             var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
-            newM[i] = Tensor.Axpby(Beta1, m[i], 1 - Beta1, grad);
-            newU[i] = (u[i] * Beta2).Maximum(grad.Abs() + Eps);
-            newP[i] = p[i] - newM[i] * stepSize / newU[i];
+            newM[i] = Tensor.Axpby(Beta1, OptimizerState.Last(m[i], donate, Donation.State), 1 - Beta1, grad);
+            newU[i] = (OptimizerState.Last(u[i], donate, Donation.State) * Beta2).Maximum(grad.Abs() + Eps);
+            newP[i] = OptimizerState.Last(p[i], donate, Donation.Parameters) - newM[i] * stepSize / newU[i];
         }
 
         var newState = new TensorTree

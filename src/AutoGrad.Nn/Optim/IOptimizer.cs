@@ -2,7 +2,7 @@ namespace AutoGrad.Nn.Optim;
 
 /// <summary>
 /// An optimizer as a pair of pure functions over parameter trees, as in optax: <see cref="Init"/> makes
-/// the state for some parameters, <see cref="Update"/> takes gradients, state and parameters and returns
+/// the state for some parameters, <see cref="Update(TensorTree, TensorTree, TensorTree)"/> takes gradients, state and parameters and returns
 /// the new parameters and the new state. Nothing is mutated and no state is hidden: the state is an
 /// ordinary <see cref="TensorTree"/> that can be inspected, saved and restored.
 /// </summary>
@@ -19,4 +19,14 @@ public interface IOptimizer
 
     /// <summary>One step: returns the updated parameters and state. <paramref name="gradients"/> has the parameters' structure.</summary>
     (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters);
+
+    /// <summary>
+    /// One step, as <see cref="Update(TensorTree, TensorTree, TensorTree)"/>, from a caller that will not use what
+    /// <paramref name="donate"/> names again (a training loop that releases the old parameters and state after each
+    /// step): the optimizer may write the new values over those buffers, as JAX's <c>donate_argnums</c>, so an update
+    /// touches half the memory and a parameter stays in cache. The donated tensors fail on use afterwards. The default
+    /// ignores the offer; the built-in optimizers take it.
+    /// </summary>
+    (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate) =>
+        Update(gradients, state, parameters);
 }

@@ -81,7 +81,11 @@ public sealed class NAdam : IOptimizer
     }
 
     /// <inheritdoc/>
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
+        Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         double muProduct = OptimizerState.Scalar(Owner, state, MuProductKey);
@@ -104,10 +108,10 @@ public sealed class NAdam : IOptimizer
         for (int i = 0; i < p.Length; i++)
         {
             var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
-            newM[i] = Tensor.Axpby(Beta1, m[i], 1 - Beta1, grad);
-            newV[i] = Tensor.AxpbySquare(Beta2, v[i], 1 - Beta2, grad);
-            var afterGrad = Tensor.AdaptiveStep(p[i], gradStep, grad, newV[i], biasCorrection2Sqrt, Eps);
-            newP[i] = Tensor.AdaptiveStep(afterGrad, momentumStep, newM[i], newV[i], biasCorrection2Sqrt, Eps);
+            newM[i] = Tensor.Axpby(Beta1, OptimizerState.Last(m[i], donate, Donation.State), 1 - Beta1, grad);
+            newV[i] = Tensor.AxpbySquare(Beta2, OptimizerState.Last(v[i], donate, Donation.State), 1 - Beta2, grad);
+            var afterGrad = Tensor.AdaptiveStep(OptimizerState.Last(p[i], donate, Donation.Parameters), gradStep, grad, newV[i], biasCorrection2Sqrt, Eps);
+            newP[i] = Tensor.AdaptiveStep(afterGrad.Donate(), momentumStep, newM[i], newV[i], biasCorrection2Sqrt, Eps);
         }
 
         var newState = new TensorTree

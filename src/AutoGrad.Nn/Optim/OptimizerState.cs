@@ -100,6 +100,9 @@ internal static class OptimizerState
     }
 
     /// <summary>The leaves of a tree as a list, in <see cref="TensorTree.Leaves"/> order.</summary>
+    /// <summary><paramref name="tensor"/>, donated when <paramref name="donate"/> names <paramref name="what"/>: call it at the tensor's last use in an update.</summary>
+    public static Tensor Last(Tensor tensor, Donation donate, Donation what) => (donate & what) != 0 ? tensor.Donate() : tensor;
+
     public static Tensor[] LeafValues(TensorTree tree) => tree.Leaves().Select(l => l.Value).ToArray();
 
     private static TensorTree Node(string optimizer, TensorTree state, string key)

@@ -89,7 +89,11 @@ public sealed class RmsProp : IOptimizer
     }
 
     /// <inheritdoc/>
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
+        Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var squareAvg = OptimizerState.Slot(Owner, state, SquareAvgKey, parameters);
@@ -105,11 +109,11 @@ public sealed class RmsProp : IOptimizer
         for (int i = 0; i < p.Length; i++)
         {
             var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
-            newS[i] = Tensor.AxpbySquare(Alpha, squareAvg[i], 1 - Alpha, grad);
+            newS[i] = Tensor.AxpbySquare(Alpha, OptimizerState.Last(squareAvg[i], donate, Donation.State), 1 - Alpha, grad);
             Tensor avg;
             if (gradAvg is not null)
             {
-                newA[i] = Tensor.Axpby(Alpha, gradAvg[i], 1 - Alpha, grad);
+                newA[i] = Tensor.Axpby(Alpha, OptimizerState.Last(gradAvg[i], donate, Donation.State), 1 - Alpha, grad);
                 avg = (newS[i] - newA[i] * newA[i]).Sqrt() + Eps;
             }
             else
@@ -119,16 +123,16 @@ public sealed class RmsProp : IOptimizer
 
             if (buffers is not null)
             {
-                newB[i] = buffers[i] * Momentum + grad / avg;
-                newP[i] = Tensor.Axpby(1, p[i], -lr, newB[i]);
+                newB[i] = OptimizerState.Last(buffers[i], donate, Donation.State) * Momentum + grad / avg;
+                newP[i] = Tensor.Axpby(1, OptimizerState.Last(p[i], donate, Donation.Parameters), -lr, newB[i]);
             }
             else if (gradAvg is null)
             {
-                newP[i] = Tensor.AdaptiveStep(p[i], lr, grad, newS[i], 1, Eps); // p − lr·g/(√s + ε) in one pass
+                newP[i] = Tensor.AdaptiveStep(OptimizerState.Last(p[i], donate, Donation.Parameters), lr, grad, newS[i], 1, Eps); // p − lr·g/(√s + ε) in one pass
             }
             else
             {
-                newP[i] = p[i] - grad * lr / avg;
+                newP[i] = OptimizerState.Last(p[i], donate, Donation.Parameters) - grad * lr / avg;
             }
         }
 

@@ -81,7 +81,11 @@ public sealed class Sgd : IOptimizer
     }
 
     /// <inheritdoc/>
-    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters)
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters) =>
+        Update(gradients, state, parameters, Donation.None);
+
+    /// <inheritdoc />
+    public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
         var buffers = Momentum != 0 ? OptimizerState.Slot(Owner, state, MomentumKey, parameters) : null;
@@ -95,11 +99,11 @@ public sealed class Sgd : IOptimizer
             var d = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
             if (buffers is not null)
             {
-                newB[i] = step == 0 ? d : Tensor.Axpby(Momentum, buffers[i], 1 - Dampening, d);
+                newB[i] = step == 0 ? d : Tensor.Axpby(Momentum, OptimizerState.Last(buffers[i], donate, Donation.State), 1 - Dampening, d);
                 d = Nesterov ? Tensor.Axpby(1, d, Momentum, newB[i]) : newB[i];
             }
 
-            newP[i] = Tensor.Axpby(1, p[i], -lr, d); // p − lr·d in one pass
+            newP[i] = Tensor.Axpby(1, OptimizerState.Last(p[i], donate, Donation.Parameters), -lr, d); // p − lr·d in one pass
         }
 
         var newState = new TensorTree { { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) } };

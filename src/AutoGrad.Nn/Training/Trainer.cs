@@ -128,16 +128,21 @@ public static class Trainer
                     grads = GradientClipping.ClipByGlobalNorm(grads, maxNorm).Gradients;
                 }
 
-                var (nextParameters, nextState) = optimizer.Update(grads, state, parameters);
+                // Trees this loop made and releases right after the update are donated, so the update writes over
+                // them in place; the caller's initial trees and the best parameters so far are never touched.
+                bool keptAsBest = options.Patience is not null && ReferenceEquals(parameters, best);
+                bool ownsParameters = !ReferenceEquals(parameters, initialParameters) && !keptAsBest;
+                bool ownsState = !ReferenceEquals(state, initialOptimizerState);
+                var donate = (ownsParameters ? Donation.Parameters : Donation.None) | (ownsState ? Donation.State : Donation.None);
+                var (nextParameters, nextState) = optimizer.Update(grads, state, parameters, donate);
                 scope.Keep(nextParameters);
                 scope.Keep(nextState);
-                bool keptAsBest = options.Patience is not null && ReferenceEquals(parameters, best);
-                if (!ReferenceEquals(parameters, initialParameters) && !keptAsBest)
+                if (ownsParameters)
                 {
                     TensorScope.Release(parameters, except: nextParameters);
                 }
 
-                if (!ReferenceEquals(state, initialOptimizerState))
+                if (ownsState)
                 {
                     TensorScope.Release(state, except: nextState);
                 }
