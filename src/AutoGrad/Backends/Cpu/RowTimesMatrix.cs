@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -9,7 +10,8 @@ namespace AutoGrad.Backends.Cpu;
 /// Products with fewer rows than the packed kernel's tile (batch-1 forward passes): each row of op(A) times a
 /// row-major B, with four vectors of C accumulated in registers over all of k. Packing B would cost as much as
 /// the product here, and accumulating into C in memory stalls on store-to-load aliasing between C and B's rows.
-/// Each element of C is one fixed sequence of FMAs in k order, so the column split over threads changes nothing.
+/// Each element of C is a fixed sequence of FMAs in k order (one per k-part, the parts then summed in order), so
+/// results depend only on the thread count, never on which thread runs a part.
 /// </summary>
 internal static class RowTimesMatrix<T>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -17,24 +19,36 @@ internal static class RowTimesMatrix<T>
     private static readonly int W = Vector512<T>.Count;
 
     /// <summary>Multiply-adds below which the product stays on the calling thread.</summary>
-    private const long ParallelWork = 1L << 19;
+    private const long ParallelWork = 1L << 17;
+
+    /// <summary>Rows of B per thread below which a split along k is not worth adding the partial sums.</summary>
+    private const int MinSplitDepth = 64;
 
     public static bool IsSupported => PackedGemm<T>.IsSupported;
 
     /// <summary>C[b] = op(A[b])·B[b] (B not transposed), rows of C computed one at a time.</summary>
+    /// <remarks>
+    /// Split over threads along k when k is deep enough: each thread then reads the same contiguous half of B's
+    /// rows that the elementwise kernels give it (an optimizer step's halves of the parameter, the backward
+    /// outer product's halves of the gradient), so at batch 1 a weight matrix stays in the L2 of the cores that
+    /// update it instead of crossing between them every op. The halves' partial sums are added in part order.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     public static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, T[] c)
     {
         int rows = batch * m;
         int chunk = 4 * W;
         int columnBlocks = (n + chunk - 1) / chunk;
-        int parts = (long)rows * n * k >= ParallelWork ? Math.Min(ComputePool.Threads, columnBlocks) : 1;
+        bool parallel = (long)rows * n * k >= ParallelWork;
+        bool splitK = parallel && k >= MinSplitDepth * ComputePool.Threads;
+        int parts = !parallel ? 1 : splitK ? ComputePool.Threads : Math.Min(ComputePool.Threads, columnBlocks);
         T[] gathered = ArrayPool<T>.Shared.Rent(ta ? k * rows : 1);
+        T[] partials = ArrayPool<T>.Shared.Rent(splitK ? (parts - 1) * rows * n : 1);
         try
         {
             if (ta)
             {
-                // op(A) rows are strided columns of A: gather them once, shared by every column split.
+                // op(A) rows are strided columns of A: gather them once, shared by every split.
                 for (int row = 0; row < rows; row++)
                 {
                     int q = row / m, i = row % m;
@@ -45,29 +59,42 @@ internal static class RowTimesMatrix<T>
                 }
             }
 
-            void Columns(int first, int last)
+            // Rows [k0, k1) of B times the matching elements of each op(A) row, columns [j0, j1), into target.
+            void Block(int k0, int k1, int j0, int j1, T[] target, int targetBase)
             {
-                int j0 = first * chunk, j1 = Math.Min(n, last * chunk);
                 for (int row = 0; row < rows; row++)
                 {
                     int q = row / m, i = row % m;
-                    var x = ta ? gathered.AsSpan(row * k, k) : a.AsSpan(q * m * k + i * k, k);
-                    Row(x, b, q * k * n, n, j0, j1, c, row * n);
+                    var x = ta ? gathered.AsSpan(row * k + k0, k1 - k0) : a.AsSpan(q * m * k + i * k + k0, k1 - k0);
+                    Row(x, b, q * k * n + k0 * n, n, j0, j1, target, targetBase + row * n);
                 }
             }
 
             if (parts <= 1)
             {
-                Columns(0, columnBlocks);
+                Block(0, k, 0, n, c, 0);
+            }
+            else if (splitK)
+            {
+                ComputePool.For(parts, part =>
+                {
+                    int k0 = (int)((long)k * part / parts), k1 = (int)((long)k * (part + 1) / parts);
+                    Block(k0, k1, 0, n, part == 0 ? c : partials, part == 0 ? 0 : (part - 1) * rows * n);
+                });
+                for (int part = 1; part < parts; part++)
+                {
+                    TensorPrimitives.Add(c.AsSpan(0, rows * n), partials.AsSpan((part - 1) * rows * n, rows * n), c.AsSpan(0, rows * n));
+                }
             }
             else
             {
-                ComputePool.For(parts, part => Columns((int)((long)columnBlocks * part / parts), (int)((long)columnBlocks * (part + 1) / parts)));
+                ComputePool.For(parts, part => Block(0, k, (int)((long)columnBlocks * part / parts) * chunk, Math.Min(n, (int)((long)columnBlocks * (part + 1) / parts) * chunk), c, 0));
             }
         }
         finally
         {
             ArrayPool<T>.Shared.Return(gathered);
+            ArrayPool<T>.Shared.Return(partials);
         }
     }
 
