@@ -82,6 +82,8 @@ public class GemmProperties
     [InlineData(1, 512, 784)]
     [InlineData(784, 512, 1)]
     [InlineData(3, 2050, 300)]
+    [InlineData(5, 100, 513)]  // few rows, deep k: the row kernel's split along k with an odd remainder
+    [InlineData(2, 64, 4096)]
     public void LargeAndMlpShapedProductsAgreeWithTheReferenceKernel(int m, int n, int k)
     {
         if (!PackedGemm<float>.IsSupported)
