@@ -48,7 +48,9 @@ public class MlpStepBenchmarks
     {
         _state ??= _sgd.Init(_params);
         using var scope = TensorScope.Begin();
-        var (nextParams, nextState) = _sgd.Update(_grad(_params), _state, _params);
+        // Trainer's step: the trees it releases after the update are donated to it (updated in place).
+        var donate = _ownsParams ? Nn.Optim.Donation.Parameters | Nn.Optim.Donation.State : Nn.Optim.Donation.None;
+        var (nextParams, nextState) = _sgd.Update(_grad(_params), _state, _params, donate);
         scope.Keep(nextParams);
         scope.Keep(nextState);
         if (_ownsParams)
