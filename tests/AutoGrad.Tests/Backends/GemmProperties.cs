@@ -79,6 +79,8 @@ public class GemmProperties
     [InlineData(64, 512, 784)]
     [InlineData(784, 512, 64)]
     [InlineData(64, 10, 512)]
+    [InlineData(512, 10, 512)] // a classifier's logits and their weight gradient at batch 512: the narrow-column paths
+    [InlineData(130, 13, 777)]
     [InlineData(1, 512, 784)]
     [InlineData(784, 512, 1)]
     [InlineData(3, 2050, 300)]

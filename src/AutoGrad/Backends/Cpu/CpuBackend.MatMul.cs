@@ -16,6 +16,9 @@ internal sealed partial class CpuBackend
 {
     private const long ParallelWorkThreshold = 1L << 18;
 
+    /// <summary>Products with fewer columns than this go to the dot-product kernel, or (A transposed, four times as many rows) are computed transposed.</summary>
+    private const int NarrowColumns = 16;
+
     public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c)
     {
         switch (a)
@@ -52,6 +55,42 @@ internal sealed partial class CpuBackend
         // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work
         // (outer products, k = 1, included: its tiles then just store); fewer rows go to the register-accumulating
         // row kernel when B is row-major, and to dot products against B's rows when B is transposed.
+        // C narrower than a tile's columns (a classifier's 10 logits, their weight gradient) would leave most of
+        // every register tile idle. With A's rows contiguous, take dot products of them with the few columns of B;
+        // with A transposed, compute the wide transpose Cᵀ = op(B)ᵀ·op(A)ᵀ (its B operand is then A as stored)
+        // and transpose the small result back.
+        if (NarrowProduct<T>.IsSupported && n < NarrowColumns && !ta && (long)m * n * k >= 4096)
+        {
+            NarrowProduct<T>.Multiply(batch, m, n, k, a, b, tb, c);
+            return;
+        }
+
+        if (PackedGemm<T>.IsSupported && n < NarrowColumns && ta && m >= 4 * n && (long)m * n * k >= 4096)
+        {
+            var transposed = ArrayPool<T>.Shared.Rent(batch * m * n);
+            try
+            {
+                PackedGemm<T>.Multiply(batch, n, m, k, b, !tb, a, !ta, transposed);
+                for (int q = 0; q < batch; q++)
+                {
+                    int o = q * m * n;
+                    for (int i = 0; i < m; i++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            c[o + i * n + j] = transposed[o + j * m + i];
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(transposed);
+            }
+
+            return;
+        }
+
         if (PackedGemm<T>.IsSupported && m >= 6 && (long)m * n * k >= 4096)
         {
             PackedGemm<T>.Multiply(batch, m, n, k, a, ta, b, tb, c);
