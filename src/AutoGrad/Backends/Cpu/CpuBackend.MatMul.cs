@@ -52,9 +52,6 @@ internal sealed partial class CpuBackend
             return;
         }
 
-        // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work
-        // (outer products, k = 1, included: its tiles then just store); fewer rows go to the register-accumulating
-        // row kernel when B is row-major, and to dot products against B's rows when B is transposed.
         // C narrower than a tile's columns (a classifier's 10 logits, their weight gradient) would leave most of
         // every register tile idle. With A's rows contiguous, take dot products of them with the few columns of B;
         // with A transposed, compute the wide transpose Cᵀ = op(B)ᵀ·op(A)ᵀ (its B operand is then A as stored)
@@ -91,6 +88,9 @@ internal sealed partial class CpuBackend
             return;
         }
 
+        // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work
+        // (outer products, k = 1, included: its tiles then just store); fewer rows go to the register-accumulating
+        // row kernel when B is row-major, and to dot products against B's rows when B is transposed.
         if (PackedGemm<T>.IsSupported && m >= 6 && (long)m * n * k >= 4096)
         {
             PackedGemm<T>.Multiply(batch, m, n, k, a, ta, b, tb, c);
