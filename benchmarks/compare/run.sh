@@ -38,4 +38,14 @@ for name, t in theirs["results"].items():
         continue
     o = ours["results"][name]
     print(f"| {name:<22} | {fmt(t):>12} | {fmt(o):>12} | {t / o:>7.2f}× |")
+# The MNIST epochs must not buy speed with accuracy: test accuracy after the timed epoch, same hyper-parameters
+# and initialization on both sides (the shuffling order differs, so expect a few tenths of a point either way).
+acc_t, acc_o = theirs.get("accuracy", {}), ours.get("accuracy", {})
+if acc_t and acc_o:
+    print()
+    print(f"| {'test accuracy':<26} | {'PyTorch':>8} | {'AutoGrad':>8} | {'difference':>10} |")
+    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 10}|{'-' * 12}|")
+    for name, a in acc_t.items():
+        if name in acc_o:
+            print(f"| {name:<26} | {a * 100:>7.2f}% | {acc_o[name] * 100:>7.2f}% | {(acc_o[name] - a) * 100:>+7.2f} pt |")
 PY
