@@ -249,10 +249,48 @@ internal static class PackedGemm<T>
     {
         if (ta && rows == MR)
         {
-            // op(A)'s rows are A's columns: each k brings MR neighbouring elements of one row of A.
+            // op(A)'s rows are A's columns: each k brings MR neighbouring elements of one row of A, moved as
+            // 128-bit vectors (a span copy per k cost more in call overhead than in moving 48 bytes).
+            int v = Vector128<T>.Count;
+            ref T src = ref a[aBase + k0 * m + row0];
+            ref T to = ref packed[at];
             for (int kk = 0; kk < kc; kk++)
             {
-                a.AsSpan(aBase + (k0 + kk) * m + row0, MR).CopyTo(packed.AsSpan(at + kk * MR, MR));
+                for (int r = 0; r < MR; r += v)
+                {
+                    Vector128.LoadUnsafe(ref src, (nuint)r).StoreUnsafe(ref to, (nuint)r);
+                }
+
+                src = ref Unsafe.Add(ref src, m);
+                to = ref Unsafe.Add(ref to, MR);
+            }
+
+            return;
+        }
+
+        if (!ta && rows == MR)
+        {
+            // A transposition: per k, one element from each of the MR rows, written contiguously. The rows are
+            // read as MR sequential streams (the prefetcher follows them); the writes fill whole lines in order.
+            // Walking one row at a time instead wrote every 12th element and cost ~15% of a 512×784×512 product.
+            ref T row = ref a[aBase + row0 * k + k0];
+            ref T to = ref packed[at];
+            for (int kk = 0; kk < kc; kk++)
+            {
+                ref T col = ref Unsafe.Add(ref row, kk);
+                Unsafe.Add(ref to, 0) = col;
+                Unsafe.Add(ref to, 1) = Unsafe.Add(ref col, k);
+                Unsafe.Add(ref to, 2) = Unsafe.Add(ref col, 2 * k);
+                Unsafe.Add(ref to, 3) = Unsafe.Add(ref col, 3 * k);
+                Unsafe.Add(ref to, 4) = Unsafe.Add(ref col, 4 * k);
+                Unsafe.Add(ref to, 5) = Unsafe.Add(ref col, 5 * k);
+                Unsafe.Add(ref to, 6) = Unsafe.Add(ref col, 6 * k);
+                Unsafe.Add(ref to, 7) = Unsafe.Add(ref col, 7 * k);
+                Unsafe.Add(ref to, 8) = Unsafe.Add(ref col, 8 * k);
+                Unsafe.Add(ref to, 9) = Unsafe.Add(ref col, 9 * k);
+                Unsafe.Add(ref to, 10) = Unsafe.Add(ref col, 10 * k);
+                Unsafe.Add(ref to, 11) = Unsafe.Add(ref col, 11 * k);
+                to = ref Unsafe.Add(ref to, MR);
             }
 
             return;
