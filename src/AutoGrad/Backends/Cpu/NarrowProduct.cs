@@ -15,7 +15,11 @@ namespace AutoGrad.Backends.Cpu;
 internal static class NarrowProduct<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static readonly int W = Vector512<T>.Count;
+    // A property, not a static readonly field: it folds to a constant even in methods compiled before the type is
+    // initialized (AggressiveOptimization compiles on first call). A field read there kept a class-init helper call
+    // in the method, and the vector accumulators, live across that call, were then kept on the stack: NarrowProduct's
+    // dot products ran at a fifth of their speed.
+    private static int W => Vector512<T>.Count;
 
     /// <summary>Multiply-adds from which the rows are split over the cores.</summary>
     private const long ParallelWork = 1L << 17;
@@ -26,40 +30,59 @@ internal static class NarrowProduct<T>
     public static void Multiply(int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c)
     {
         int rows = batch * m;
-        T[] rowsOfB = tb ? b : ArrayPool<T>.Shared.Rent(batch * n * k);
+        int parts = (long)rows * n * k >= ParallelWork ? Math.Min(ComputePool.Threads, rows) : 1;
+        if (parts == 1)
+        {
+            Part(0, rows, batch, m, n, k, a, b, tb, c);
+        }
+        else
+        {
+            ComputePool.For(parts, part => Part((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), batch, m, n, k, a, b, tb, c));
+        }
+    }
+
+    /// <summary>Rows [start, end) of C; with B not transposed, this part first writes its own copy of Bᵀ.</summary>
+    /// <remarks>
+    /// Each part transposes B for itself (a few microseconds for a classifier's [512, 10]): one shared copy, written
+    /// by the calling core, made the other core fetch every line of it from the writer's cache, which cost
+    /// several times the transposition.
+    /// </remarks>
+    private static void Part(int start, int end, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c)
+    {
+        if (tb)
+        {
+            Rows(start, end, m, n, k, a, b, c);
+            return;
+        }
+
+        T[] rowsOfB = ArrayPool<T>.Shared.Rent(batch * n * k);
         try
         {
-            if (!tb)
-            {
-                // Bᵀ, [n, k] per batch entry: k·n elements, a few kilobytes for a classifier.
-                for (int q = 0; q < batch; q++)
-                {
-                    int o = q * k * n;
-                    for (int p = 0; p < k; p++)
-                    {
-                        for (int j = 0; j < n; j++)
-                        {
-                            rowsOfB[o + j * k + p] = b[o + p * n + j];
-                        }
-                    }
-                }
-            }
-
-            int parts = (long)rows * n * k >= ParallelWork ? Math.Min(ComputePool.Threads, rows) : 1;
-            if (parts == 1)
-            {
-                Rows(0, rows, m, n, k, a, rowsOfB, c);
-            }
-            else
-            {
-                ComputePool.For(parts, part => Rows((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), m, n, k, a, rowsOfB, c));
-            }
+            Transpose(batch, n, k, b, rowsOfB);
+            Rows(start, end, m, n, k, a, rowsOfB, c);
         }
         finally
         {
-            if (!tb)
+            ArrayPool<T>.Shared.Return(rowsOfB);
+        }
+    }
+
+    /// <summary>bt[q][j, p] = b[q][p, j] for B of [k, n] per batch entry: contiguous writes, reads of stride n within a few kilobytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose(int batch, int n, int k, T[] b, T[] bt)
+    {
+        for (int q = 0; q < batch; q++)
+        {
+            ref T from = ref b[q * k * n];
+            ref T to = ref bt[q * k * n];
+            for (int j = 0; j < n; j++)
             {
-                ArrayPool<T>.Shared.Return(rowsOfB);
+                ref T column = ref Unsafe.Add(ref from, j);
+                for (int p = 0; p < k; p++)
+                {
+                    to = Unsafe.Add(ref column, p * n);
+                    to = ref Unsafe.Add(ref to, 1);
+                }
             }
         }
     }
