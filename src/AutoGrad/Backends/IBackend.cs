@@ -61,6 +61,12 @@ internal interface IBackend
     void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output);
 
     /// <summary>
+    /// output = g · dy/dx of an activation, from its output y or input x (<paramref name="s"/>, see <see cref="ActivationGradKind"/>),
+    /// computed as the composed ops would (dy/dx first, then the product with g); same shapes, contiguous.
+    /// </summary>
+    void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output);
+
+    /// <summary>
     /// c[b] = op(a[b]) · op(b[b]) for b in 0..batch, where op transposes when asked. a is stored as
     /// (m×k) or, transposed, (k×m); b as (k×n) or (n×k); c is (m×n). All contiguous.
     /// </summary>

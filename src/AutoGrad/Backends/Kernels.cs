@@ -1,5 +1,21 @@
 namespace AutoGrad.Backends;
 
+/// <summary>
+/// Fused backward rules of activations, g·dy/dx in one pass: the operand s is the activation's output y
+/// (<see cref="Sigmoid"/>, <see cref="Tanh"/>) or its input x (<see cref="Relu"/>).
+/// </summary>
+internal enum ActivationGradKind
+{
+    /// <summary>g · (y · (1 − y)).</summary>
+    Sigmoid,
+
+    /// <summary>g · (1 − y · y).</summary>
+    Tanh,
+
+    /// <summary>g · (x &gt; 0 ? 1 : 0).</summary>
+    Relu,
+}
+
 /// <summary>Elementwise one-input kernels. <c>p0</c>/<c>p1</c> carry the parameters noted.</summary>
 internal enum UnaryKernel
 {

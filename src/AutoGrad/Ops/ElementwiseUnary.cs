@@ -5,13 +5,16 @@ namespace AutoGrad.Ops;
 /// <summary>
 /// One row per elementwise one-input primitive: its kernel and dy/dx as a function of the input x and
 /// the output y (reusing y where the math allows, as exp and tanh do). Both propagation rules come from
-/// dy/dx: VJP = g·dy/dx, JVP = t·dy/dx. A row without dy/dx is not differentiable.
+/// dy/dx: VJP = g·dy/dx, JVP = t·dy/dx. A row without dy/dx is not differentiable. Rows with a
+/// <c>FusedGrad</c> (the common activations) compute g·dy/dx as one fused primitive, bitwise the same as g times
+/// <c>Dydx</c>.
 /// </summary>
 internal sealed record UnaryRow(
     string Name,
     UnaryKernel Kernel,
     Func<Tensor, Tensor, double, double, Tensor>? Dydx,
-    string Summary)
+    string Summary,
+    ActivationGradKind? FusedGrad = null)
 {
     public bool Differentiable => Dydx is not null;
 }
@@ -29,9 +32,9 @@ internal static class UnaryRows
     public static readonly UnaryRow Sqrt = new("Sqrt", UnaryKernel.Sqrt, (x, y, p, q) => 0.5 / y, "√x; dy/dx = 1/(2y)");
     public static readonly UnaryRow Abs = new("Abs", UnaryKernel.Abs, (x, y, p, q) => x.Sign(), "|x|; dy/dx = sign(x), 0 at x = 0");
     public static readonly UnaryRow Sign = new("Sign", UnaryKernel.Sign, null, "−1, 0 or 1; no gradient");
-    public static readonly UnaryRow Tanh = new("Tanh", UnaryKernel.Tanh, (x, y, p, q) => 1.0 - y * y, "tanh x; dy/dx = 1 − y²");
-    public static readonly UnaryRow Sigmoid = new("Sigmoid", UnaryKernel.Sigmoid, (x, y, p, q) => y * (1.0 - y), "1/(1+e^−x); dy/dx = y(1 − y)");
-    public static readonly UnaryRow Relu = new("Relu", UnaryKernel.Relu, (x, y, p, q) => x.Greater(0.0), "max(x, 0); dy/dx = 1 for x > 0, 0 for x ≤ 0");
+    public static readonly UnaryRow Tanh = new("Tanh", UnaryKernel.Tanh, (x, y, p, q) => 1.0 - y * y, "tanh x; dy/dx = 1 − y²", ActivationGradKind.Tanh);
+    public static readonly UnaryRow Sigmoid = new("Sigmoid", UnaryKernel.Sigmoid, (x, y, p, q) => y * (1.0 - y), "1/(1+e^−x); dy/dx = y(1 − y)", ActivationGradKind.Sigmoid);
+    public static readonly UnaryRow Relu = new("Relu", UnaryKernel.Relu, (x, y, p, q) => x.Greater(0.0), "max(x, 0); dy/dx = 1 for x > 0, 0 for x ≤ 0", ActivationGradKind.Relu);
     public static readonly UnaryRow LeakyRelu = new("LeakyRelu", UnaryKernel.LeakyRelu, (x, y, slope, q) => slope + (1.0 - slope) * x.Greater(0.0), "x for x > 0, slope·x otherwise; dy/dx = slope at x ≤ 0");
     public static readonly UnaryRow Elu = new("Elu", UnaryKernel.Elu, (x, y, alpha, q) => Tensor.Where(x.Greater(0.0), Tensor.OnesLike(x), y + alpha), "x for x > 0, α(eˣ − 1) otherwise; dy/dx = y + α at x ≤ 0");
     public static readonly UnaryRow Softplus = new("Softplus", UnaryKernel.Softplus, (x, y, p, q) => x.Sigmoid(), "log(1 + eˣ), computed as max(x,0) + log1p(e^−|x|) so it never overflows; dy/dx = σ(x)");
@@ -68,8 +71,13 @@ internal sealed class UnaryPrimitive(UnaryRow row, double p0 = 0, double p1 = 0)
     }
 
     public override Tensor?[] Vjp(Tensor g, Tensor[] inputs, Tensor output, bool[] needed) =>
-        [g * row.Dydx!(inputs[0], output, p0, p1)];
+        [TimesDerivative(g, inputs[0], output)];
 
     public override Tensor Jvp(Tensor?[] tangents, Tensor[] inputs, Tensor output) =>
-        tangents[0]! * row.Dydx!(inputs[0], output, p0, p1);
+        TimesDerivative(tangents[0]!, inputs[0], output);
+
+    /// <summary>v·dy/dx, fused into one pass for the activations that have a fused rule.</summary>
+    private Tensor TimesDerivative(Tensor v, Tensor x, Tensor y) => row.FusedGrad is { } kind
+        ? ActivationGradPrimitive.Apply(kind, kind == ActivationGradKind.Relu ? x : y, v, CallSite.Unknown)
+        : v * row.Dydx!(x, y, p0, p1);
 }

@@ -1,10 +1,12 @@
+using AutoGrad.Backends;
+using AutoGrad.Ops;
 using AutoGrad.Tests.Support;
 using Xunit;
 
 namespace AutoGrad.Tests.Backends;
 
 /// <summary>
-/// The fused optimizer kernels promise the very bits of the compositions they replace (so switching an
+/// The fused optimizer and activation-gradient kernels promise the very bits of the compositions they replace (so switching an
 /// optimizer to them changes no result): checked at sizes that leave vector tails and that cross the
 /// parallel threshold, in both float dtypes.
 /// </summary>
@@ -60,5 +62,39 @@ public class FusedKernelTests
         var z = Random(n, float32, 5, 0, 4);
         double alpha = 1e-3 / (1 - 0.9), gamma = Math.Sqrt(1 - 0.999), eps = 1e-8;
         BitwiseEqual(x - y * alpha / (z.Sqrt() / gamma + eps), Tensor.AdaptiveStep(x, alpha, y, z, gamma, eps), "AdaptiveStep");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ActivationGradsAreBitwiseTheComposition(int n, bool float32)
+    {
+        var y = Random(n, float32, 6, -0.2, 1.2); // a little outside (0, 1) and (−1, 1): the formulas, not just the ranges
+        var x = Random(n, float32, 7, -3, 3);
+        var g = Random(n, float32, 8, -3, 3);
+        BitwiseEqual(g * (y * (1.0 - y)), ActivationGradPrimitive.Apply(ActivationGradKind.Sigmoid, y, g, default), "SigmoidGrad");
+        BitwiseEqual(g * (1.0 - y * y), ActivationGradPrimitive.Apply(ActivationGradKind.Tanh, y, g, default), "TanhGrad");
+        BitwiseEqual(g * x.Greater(0.0), ActivationGradPrimitive.Apply(ActivationGradKind.Relu, x, g, default), "ReluGrad");
+    }
+
+    [Fact]
+    public void ReluGradKeepsNaNAndInfinityWhereTheMaskIsZero()
+    {
+        // g·0 is NaN for an infinite or NaN g: the fused rule must not turn it into a silent 0.
+        var x = Tensor.FromArray(new[] { -1f, -1f, 2f, float.NaN });
+        var g = Tensor.FromArray(new[] { float.PositiveInfinity, float.NaN, 3f, 1f });
+        BitwiseEqual(g * x.Greater(0.0), ActivationGradPrimitive.Apply(ActivationGradKind.Relu, x, g, default), "ReluGrad");
+    }
+
+    [Fact]
+    public void ActivationVjpsAreBitwiseTheComposedRules()
+    {
+        var x = Random(1000, true, 9, -3, 3);
+        var g = Random(1000, true, 10, -3, 3);
+        var (sigmoid, sigmoidVjp) = Transforms.Vjp((Tensor t) => t.Sigmoid(), x);
+        var (tanh, tanhVjp) = Transforms.Vjp((Tensor t) => t.Tanh(), x);
+        var (_, reluVjp) = Transforms.Vjp((Tensor t) => t.Relu(), x);
+        BitwiseEqual(g * (sigmoid * (1.0 - sigmoid)), sigmoidVjp(g), "Sigmoid VJP");
+        BitwiseEqual(g * (1.0 - tanh * tanh), tanhVjp(g), "Tanh VJP");
+        BitwiseEqual(g * x.Greater(0.0), reluVjp(g), "Relu VJP");
     }
 }

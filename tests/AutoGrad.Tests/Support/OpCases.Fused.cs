@@ -1,10 +1,12 @@
 using FsCheck;
 using FsCheck.Fluent;
+using AutoGrad.Backends;
+using AutoGrad.Ops;
 using static AutoGrad.Tests.Support.Gens;
 
 namespace AutoGrad.Tests.Support;
 
-/// <summary>The fused optimizer primitives: one shape for every operand, scalars drawn with the shapes.</summary>
+/// <summary>The fused optimizer and activation-gradient primitives: one shape for every operand, scalars drawn with the shapes.</summary>
 public static partial class OpCases
 {
     private static Gen<double> Scale => Gen.Choose(-300, 300).Select(i => i / 100.0);
@@ -38,6 +40,35 @@ public static partial class OpCases
                     new("dtypes", () => f(1, Tensor.Zeros([2]), 1, Tensor.Zeros([2], DType.Float64)), "dtypes differ"),
                     new("int32", () => f(1, Tensor.FromArray(new[] { 1, 2 }), 1, Tensor.FromArray(new[] { 1, 2 })), "expected a float32 or float64 tensor, got int32[2]"),
                     new("NaN scale", () => f(double.NaN, Tensor.Zeros([2]), 1, Tensor.Zeros([2])), "alpha must be finite, got NaN"),
+                ],
+            };
+        }
+
+        foreach (var (kind, derivative, reject) in new (ActivationGradKind, Func<double, double>, Func<double, bool>?)[]
+        {
+            (ActivationGradKind.Sigmoid, s => s * (1 - s), null),
+            (ActivationGradKind.Tanh, s => 1 - s * s, null),
+            (ActivationGradKind.Relu, s => s > 0 ? 1 : 0, NearZero), // away from the mask's step, where s has no derivative
+        })
+        {
+            string name = ActivationGradPrimitive.NameOf(kind);
+            yield return new OpCase
+            {
+                Name = name,
+                Samples =
+                    from shape in Shape()
+                    from s in Values(Size(shape), -3, 3, reject)
+                    from g in Values(Size(shape), -3, 3)
+                    select new OpSample
+                    {
+                        Op = name, Data = [s, g], Shapes = [shape, shape],
+                        Apply = xs => ActivationGradPrimitive.Apply(kind, xs[0], xs[1], default),
+                        Reference = d => (d[1].Select((v, i) => v * derivative(d[0][i])).ToArray(), shape),
+                    },
+                Errors = () =>
+                [
+                    new("shapes", () => ActivationGradPrimitive.Apply(kind, Tensor.Zeros([2]), Tensor.Zeros([3]), default), "operands must have one shape (no broadcasting), got float32[2] and float32[3]"),
+                    new("dtypes", () => ActivationGradPrimitive.Apply(kind, Tensor.Zeros([2]), Tensor.Zeros([2], DType.Float64), default), "dtypes differ"),
                 ],
             };
         }

@@ -122,9 +122,39 @@ internal sealed partial class CpuBackend
             return;
         }
 
+        if (parts > 1 && rows >= parts)
+        {
+            // Broadcast rows (a bias added to a batch): whole rows per core, split where an even split of the
+            // elements would fall, so that each core reads back the rows it wrote in the op before.
+            ComputePool.For(parts, part =>
+            {
+                int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
+                BinaryRows(kernel, a, sa, b, sb, y, dims, first, last);
+            });
+            return;
+        }
+
+        BinaryRows(kernel, a, sa, b, sb, y, dims, 0, rows);
+    }
+
+    /// <summary>Rows [first, last) of a coalesced broadcast binary op, a row being one run along the last axis.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BinaryRows<T>(BinaryKernel kernel, T[] a, int[] sa, T[] b, int[] sb, T[] y, int[] dims, int first, int last)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rank = dims.Length;
+        int inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
         var index = new int[rank];
         int aOff = 0, bOff = 0;
-        for (int r = 0, yOff = 0; r < rows; r++, yOff += inner)
+        for (int ax = rank - 2, rest = first; ax >= 0; ax--)
+        {
+            index[ax] = rest % dims[ax];
+            rest /= dims[ax];
+            aOff += index[ax] * sa[ax];
+            bOff += index[ax] * sb[ax];
+        }
+
+        for (int r = first, yOff = first * inner; r < last; r++, yOff += inner)
         {
             BinaryRun(kernel, a, aOff, ia, b, bOff, ib, y.AsSpan(yOff, inner));
             for (int ax = rank - 2; ax >= 0; ax--)

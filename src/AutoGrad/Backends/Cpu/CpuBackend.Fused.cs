@@ -4,8 +4,8 @@ using System.Runtime.CompilerServices;
 namespace AutoGrad.Backends.Cpu;
 
 /// <summary>
-/// Fused elementwise kernels of the optimizers: one pass over memory where the composed ops took three to
-/// nine, each of which read and wrote a parameter-sized buffer. Every element is computed with exactly the
+/// Fused elementwise kernels of the optimizers and of the activations' backward rules: one pass over memory
+/// where the composed ops took two to nine, each of which read and wrote a parameter-sized buffer. Every element is computed with exactly the
 /// operations, in the order and precision, of the composition it replaces, so results are bitwise the same.
 /// </summary>
 internal sealed partial class CpuBackend
@@ -29,6 +29,75 @@ internal sealed partial class CpuBackend
                 break;
             case CpuStorage<double> d: AdaptiveStepImpl(d.Data, alpha, Data<double>(y), Data<double>(z), gamma, eps, Data<double>(output)); break;
             default: throw new NotSupportedException($"AdaptiveStep on {x.DType.Name()}");
+        }
+    }
+
+    public void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output)
+    {
+        switch (s)
+        {
+            case CpuStorage<float> f: ActivationGradImpl(kind, f.Data, Data<float>(g), Data<float>(output)); break;
+            case CpuStorage<double> d: ActivationGradImpl(kind, d.Data, Data<double>(g), Data<double>(output)); break;
+            default: throw new NotSupportedException($"{kind}Grad on {s.DType.Name()}");
+        }
+    }
+
+    private static void ActivationGradImpl<T>(ActivationGradKind kind, T[] s, T[] g, T[] output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int parts = ElementwiseParts(output.Length);
+        if (parts == 1)
+        {
+            ActivationGradRange(kind, s, g, output);
+            return;
+        }
+
+        ComputePool.For(parts, part =>
+        {
+            var (start, length) = PartRange(output.Length, parts, part);
+            ActivationGradRange(kind, s.AsSpan(start, length), g.AsSpan(start, length), output.AsSpan(start, length));
+        });
+    }
+
+    /// <summary>
+    /// The roundings of the composed rules: <c>g * (y * (1 - y))</c>, <c>g * (1 - y * y)</c> and <c>g * x.Greater(0)</c>
+    /// (a 0/1 mask, so a NaN or infinite g still gives NaN where the mask is 0, as the product does).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
+    private static void ActivationGradRange<T>(ActivationGradKind kind, ReadOnlySpan<T> s, ReadOnlySpan<T> g, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var one = Vector<T>.One;
+            int w = Vector<T>.Count;
+            ref T ps = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s);
+            ref T pg = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref T po = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(output);
+            for (; i <= output.Length - w; i += w)
+            {
+                var sv = Vector.LoadUnsafe(ref ps, (nuint)i);
+                var derivative = kind switch
+                {
+                    ActivationGradKind.Sigmoid => sv * (one - sv),
+                    ActivationGradKind.Tanh => one - sv * sv,
+                    _ => Vector.ConditionalSelect(Vector.GreaterThan(sv, Vector<T>.Zero), one, Vector<T>.Zero),
+                };
+                (Vector.LoadUnsafe(ref pg, (nuint)i) * derivative).StoreUnsafe(ref po, (nuint)i);
+            }
+        }
+
+        for (; i < output.Length; i++)
+        {
+            T si = s[i];
+            T derivative = kind switch
+            {
+                ActivationGradKind.Sigmoid => si * (T.One - si),
+                ActivationGradKind.Tanh => T.One - si * si,
+                _ => si > T.Zero ? T.One : T.Zero,
+            };
+            output[i] = g[i] * derivative;
         }
     }
 

@@ -21,6 +21,28 @@ internal sealed partial class CpuBackend
     private static void ReduceImpl<T>(ReduceKernel kernel, T[] x, int outer, int n, int inner, T[] y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int parts = ElementwiseParts(x.Length);
+        if (kernel == ReduceKernel.Sum && inner >= 16 * parts && parts > 1)
+        {
+            // Column sums (a bias gradient): each core sums its own range of columns over every row. Each output
+            // element is still the same sequence of adds, so the split changes no bit.
+            ComputePool.For(parts, part =>
+            {
+                var (start, length) = PartRange(inner, parts, part);
+                for (int o = 0; o < outer; o++)
+                {
+                    int baseIn = o * n * inner + start;
+                    var acc = y.AsSpan(o * inner + start, length);
+                    acc.Clear();
+                    for (int j = 0; j < n; j++)
+                    {
+                        TensorPrimitives.Add(acc, x.AsSpan(baseIn + j * inner, length), acc);
+                    }
+                }
+            });
+            return;
+        }
+
         for (int o = 0; o < outer; o++)
         {
             int baseIn = o * n * inner;
