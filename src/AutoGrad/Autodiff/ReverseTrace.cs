@@ -68,6 +68,7 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
         {
             cotangents = new Tensor?[output.NodeId + 1];
             cotangents[output.NodeId] = seed;
+            var neededByArity = new bool[]?[4];
             for (int id = output.NodeId; id >= 0; id--)
             {
                 var g = cotangents[id];
@@ -77,7 +78,9 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
                     continue;
                 }
 
-                var needed = new bool[node.Parents.Length];
+                // One flags array per arity for the whole pass: rules read it during their call and keep no reference.
+                int arity = node.Parents.Length;
+                var needed = arity < neededByArity.Length ? neededByArity[arity] ??= new bool[arity] : new bool[arity];
                 bool any = false;
                 for (int i = 0; i < needed.Length; i++)
                 {

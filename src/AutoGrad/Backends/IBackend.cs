@@ -45,6 +45,12 @@ internal interface IBackend
     /// <summary>y[i] = f(a[i·aStrides], b[i·bStrides]) for every index i of <paramref name="shape"/>; y is contiguous.</summary>
     void Binary(BinaryKernel kernel, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape);
 
+    /// <summary>
+    /// y[i] = f(a[i], b[i]) over all of y, where an operand flagged as a scalar is its element 0 for every i
+    /// (the stride-free case of <see cref="Binary"/>: same shapes, or a tensor against one value).
+    /// </summary>
+    void BinaryFlat(BinaryKernel kernel, TensorStorage a, bool aScalar, TensorStorage b, bool bScalar, TensorStorage y);
+
     /// <summary>y[i] = cond[i] != 0 ? a[i] : b[i], all three read through broadcast strides; y is contiguous.</summary>
     void Where(TensorStorage cond, int[] condStrides, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape);
 

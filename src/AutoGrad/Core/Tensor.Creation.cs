@@ -277,8 +277,40 @@ public sealed partial class Tensor
     /// <summary>A 0-d constant with the dtype and device of <paramref name="like"/>.</summary>
     /// <remarks>A null <paramref name="like"/> gives a float64 scalar, so that the op it feeds reports the null input itself.
     /// The scalar is float64 when <paramref name="like"/> is not a float tensor, for the same reason.</remarks>
-    internal static Tensor ScalarLike(double value, Tensor? like) =>
-        like is null || !like.DType.IsFloating() ? Full([], value, DType.Float64, like?.Device) : Full([], value, like.DType, like.Device);
+    /// <remarks>
+    /// These constants only ever feed ops (<c>y * 0.9</c>, the −1 of a VJP), never reach the user, and tensors are
+    /// immutable: recent ones are reused from a small per-thread cache, outside every <see cref="TensorScope"/>,
+    /// instead of allocating a tensor, a storage and an array for each constant of a scalar tape.
+    /// </remarks>
+    internal static Tensor ScalarLike(double value, Tensor? like)
+    {
+        var dtype = like is null || !like.DType.IsFloating() ? DType.Float64 : like.DType;
+        var device = like?.Device ?? Device.Cpu;
+        var cache = _constants ??= new (long, Tensor?)[ConstantCacheSize];
+        long bits = BitConverter.DoubleToInt64Bits(value);
+        foreach (var (key, cached) in cache)
+        {
+            if (key == bits && cached is not null && cached.DType == dtype && cached.Device == device)
+            {
+                return cached;
+            }
+        }
+
+        var storage = device.Backend.Allocate(dtype, 1, clear: false);
+        device.Backend.Fill(storage, value);
+        var constant = new Tensor(storage, [], device);
+        cache[_nextConstant] = (bits, constant);
+        _nextConstant = (_nextConstant + 1) % ConstantCacheSize;
+        return constant;
+    }
+
+    private const int ConstantCacheSize = 8;
+
+    [ThreadStatic]
+    private static (long Bits, Tensor? Constant)[]? _constants;
+
+    [ThreadStatic]
+    private static int _nextConstant;
 
     internal static Tensor FromDoubles(double[] values, int[] dims, DType dtype, Device device)
     {

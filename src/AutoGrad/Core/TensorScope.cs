@@ -34,10 +34,15 @@ public sealed class TensorScope : IDisposable
 
     private readonly TensorScope? _parent;
     private readonly int _threadId;
-    private readonly string _origin;
+    private readonly CallSite _site;
     // Buffers registered here; an entry whose Owner is no longer this scope (kept or released since) is stale
     // and skipped. A list, not a set: registering must cost next to nothing for 0-d tensors on a scalar tape.
-    private readonly List<TensorStorage> _owned = [];
+    // The list of an ended scope is reused by the thread's next one: a step's scope then allocates no growing arrays.
+    private readonly List<TensorStorage> _owned;
+    private string? _releasedBy;
+
+    [ThreadStatic]
+    private static List<TensorStorage>? _spareList;
     private int _live;
     private bool _ended;
 
@@ -45,8 +50,13 @@ public sealed class TensorScope : IDisposable
     {
         _parent = parent;
         _threadId = Environment.CurrentManagedThreadId;
-        _origin = site.IsKnown ? $"{Path.GetFileName(site.File)}:{site.Line}" : "an unknown location";
+        _site = site;
+        _owned = _spareList ?? [];
+        _spareList = null;
     }
+
+    // Formatted only when a message needs it, not on every Begin.
+    private string Origin => _site.IsKnown ? $"{Path.GetFileName(_site.File)}:{_site.Line}" : "an unknown location";
 
     /// <summary>The innermost active scope on this thread, or null.</summary>
     public static TensorScope? Current => _current;
@@ -127,29 +137,29 @@ public sealed class TensorScope : IDisposable
 
         if (Environment.CurrentManagedThreadId != _threadId)
         {
-            throw new InvalidOperationException($"TensorScope begun at {_origin} must end on the thread that began it");
+            throw new InvalidOperationException($"TensorScope begun at {Origin} must end on the thread that began it");
         }
 
         if (!ReferenceEquals(_current, this))
         {
-            throw new InvalidOperationException($"TensorScope begun at {_origin} ended while a scope nested in it is still active; end scopes in the reverse order they began");
+            throw new InvalidOperationException($"TensorScope begun at {Origin} ended while a scope nested in it is still active; end scopes in the reverse order they began");
         }
 
         _ended = true;
         _current = _parent;
-        string by = $"when the TensorScope begun at {_origin} ended";
         foreach (var storage in _owned)
         {
             if (ReferenceEquals(storage.Owner, this))
             {
                 storage.Owner = null;
-                storage.ReleasedBy = by;
+                storage.ReleasedBy = _releasedBy ??= $"when the TensorScope begun at {Origin} ended";
                 storage.Release();
             }
         }
 
         _owned.Clear();
         _live = 0;
+        _spareList = _owned;
     }
 
     /// <summary>Registers a buffer just allocated on this thread with the innermost scope, if any.</summary>

@@ -14,7 +14,13 @@ internal sealed class ActivationGradPrimitive(ActivationGradKind kind) : Primiti
 {
     public override string Name => NameOf(kind);
 
-    public static string NameOf(ActivationGradKind kind) => kind + "Grad";
+    // Constant strings: the name is read on every application (tape, messages), and kind + "Grad" would box and concatenate each time.
+    public static string NameOf(ActivationGradKind kind) => kind switch
+    {
+        ActivationGradKind.Sigmoid => "SigmoidGrad",
+        ActivationGradKind.Tanh => "TanhGrad",
+        _ => "ReluGrad",
+    };
 
     /// <summary>g·dy/dx for an activation whose output (sigmoid, tanh) or input (ReLU) is <paramref name="s"/>.</summary>
     public static Tensor Apply(ActivationGradKind kind, Tensor s, Tensor g, CallSite site)

@@ -85,7 +85,18 @@ internal sealed class BinaryPrimitive(BinaryRow row, int[] outShape) : Primitive
     {
         var (a, b) = (inputs[0], inputs[1]);
         var y = ElementwiseOutput.For(a.DType, outShape, a.Device, inputs);
-        a.Backend.Binary(row.Kernel, a.Storage!, BroadcastStrides(a.Dims, outShape), b.Storage!, BroadcastStrides(b.Dims, outShape), y.Tensor.Storage!, outShape);
+        int size = y.Tensor.Size, aSize = a.Size, bSize = b.Size;
+        if ((aSize == size || aSize == 1) && (bSize == size || bSize == 1))
+        {
+            // Each operand is the output's own layout or one value (most ops of a training step, every op on
+            // scalars): one flat run, without stride arrays.
+            a.Backend.BinaryFlat(row.Kernel, a.Storage!, aSize != size, b.Storage!, bSize != size, y.Tensor.Storage!);
+        }
+        else
+        {
+            a.Backend.Binary(row.Kernel, a.Storage!, BroadcastStrides(a.Dims, outShape), b.Storage!, BroadcastStrides(b.Dims, outShape), y.Tensor.Storage!, outShape);
+        }
+
         return y.Complete(Name);
     }
 

@@ -93,6 +93,17 @@ internal static class OpCheck
     /// <summary>The NumPy broadcast of two shapes, or an error naming both.</summary>
     public static int[] Broadcast(string op, CallSite site, int[] a, int[] b)
     {
+        // The common cases return an operand's own dims (never mutated anywhere) instead of a new array.
+        if (b.Length == 0 || a.AsSpan().SequenceEqual(b))
+        {
+            return a;
+        }
+
+        if (a.Length == 0)
+        {
+            return b;
+        }
+
         int rank = Math.Max(a.Length, b.Length);
         var result = new int[rank];
         for (int i = 0; i < rank; i++)

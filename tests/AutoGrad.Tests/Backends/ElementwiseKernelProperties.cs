@@ -93,6 +93,19 @@ public class ElementwiseKernelProperties
                 var y = CpuBackend.Instance.Allocate(sa.DType, rows * n, clear: false);
                 int[] aStrides = AutoGrad.Ops.BinaryPrimitive.BroadcastStrides(aShape, shape), bStrides = AutoGrad.Ops.BinaryPrimitive.BroadcastStrides(bShape, shape);
                 CpuBackend.Instance.Binary(kernel, sa, aStrides, sb, bStrides, y, shape);
+                if (layout is 0 or 3 or 4)
+                {
+                    // Same shapes or a scalar side: the stride-free kernel must give the very same bits.
+                    var flat = CpuBackend.Instance.Allocate(sa.DType, rows * n, clear: false);
+                    CpuBackend.Instance.BinaryFlat(kernel, sa, layout == 4, sb, layout == 3, flat);
+                    for (int i = 0; i < rows * n; i++)
+                    {
+                        double strided = CpuBackend.Instance.GetElement(y, i), direct = CpuBackend.Instance.GetElement(flat, i);
+                        Assert.True(BitConverter.DoubleToInt64Bits(strided) == BitConverter.DoubleToInt64Bits(direct) || (double.IsNaN(strided) && double.IsNaN(direct)),
+                            $"{kernel} layout {layout} at {i} of [{rows}, {n}]: strided {strided:R}, flat {direct:R}");
+                    }
+                }
+
                 for (int r = 0; r < rows; r++)
                 {
                     for (int j = 0; j < n; j++)

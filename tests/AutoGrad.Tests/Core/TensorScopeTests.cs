@@ -145,4 +145,49 @@ public class TensorScopeTests
         Assert.Equal(Math.Cos(0.5), g.ToDoubleArray()[0], 15);
         Assert.Equal(Math.Cos(1.5), g.ToDoubleArray()[1], 15);
     }
+
+    [Fact]
+    public void OperatorConstantsOutliveTheScopesTheyWereFirstUsedIn()
+    {
+        // Constants such as the 0.9 of y * 0.9 are shared between calls; ending the scope that first used one
+        // must not release it under the next user, in either dtype and in a gradient (whose VJP reuses it).
+        var x32 = Tensor.FromArray(new[] { 1f, 2f });
+        var x64 = Tensor.FromArray(new[] { 1.0, 2.0 });
+        for (int round = 0; round < 3; round++)
+        {
+            using var scope = TensorScope.Begin();
+            Assert.Equal(new[] { 0.9f, 1.8f }, (x32 * 0.9).ToFloatArray());
+            Assert.Equal(new[] { 1.5, 2.5 }, (x64 + 0.5).ToDoubleArray());
+            Assert.Equal(new[] { 0.9, 0.9 }, Grad((Tensor t) => (t * 0.9).Sum())(x64).ToDoubleArray());
+        }
+    }
+
+    [Fact]
+    public void NestedScopesReleaseWhatTheyOwnWhenTheirListsAreReused()
+    {
+        // An ended scope hands its bookkeeping list to the thread's next scope: each must still release exactly its own buffers.
+        var x = Tensor.FromArray(new[] { 1.0, 2.0 });
+        Tensor a, b, c;
+        using (var outer = TensorScope.Begin())
+        {
+            a = x * 2.0;
+            using (TensorScope.Begin())
+            {
+                b = x * 3.0;
+            }
+
+            Assert.Throws<ObjectDisposedException>(() => b.ToDoubleArray());
+            using (var second = TensorScope.Begin())
+            {
+                c = second.Keep(x * 4.0);
+            }
+
+            Assert.Equal(new[] { 2.0, 4.0 }, a.ToDoubleArray());
+            Assert.Equal(new[] { 4.0, 8.0 }, c.ToDoubleArray());
+            Assert.Equal(2, outer.OwnedCount);
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => a.ToDoubleArray());
+        Assert.Throws<ObjectDisposedException>(() => c.ToDoubleArray());
+    }
 }

@@ -28,12 +28,18 @@ internal sealed partial class CpuBackend
             return;
         }
 
+        UnaryParts(kernel, p0, p1, x, y, parts);
+    }
+
+    // The parallel paths live in their own methods: a lambda capturing a method's parameters makes the compiler
+    // allocate its closure on entry to that method, on the serial path too (most calls of a training step).
+    private static void UnaryParts<T>(UnaryKernel kernel, double p0, double p1, T[] x, T[] y, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         ComputePool.For(parts, part =>
         {
             var (start, length) = PartRange(x.Length, parts, part);
             UnaryRange(kernel, p0, p1, x.AsSpan(start, length), y.AsSpan(start, length));
         });
-    }
 
     /// <summary>Elements below which an elementwise kernel stays on the calling thread (dispatch and a cold second cache cost more).</summary>
     private const int ParallelElements = 1 << 16;
@@ -88,6 +94,36 @@ internal sealed partial class CpuBackend
         }
     }
 
+    public void BinaryFlat(BinaryKernel kernel, TensorStorage a, bool aScalar, TensorStorage b, bool bScalar, TensorStorage y)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f: BinaryFlatImpl(kernel, f.Data, aScalar ? 0 : 1, Data<float>(b), bScalar ? 0 : 1, Data<float>(y)); break;
+            case CpuStorage<double> d: BinaryFlatImpl(kernel, d.Data, aScalar ? 0 : 1, Data<double>(b), bScalar ? 0 : 1, Data<double>(y)); break;
+            default: throw new NotSupportedException($"binary kernel {kernel} on {a.DType.Name()}");
+        }
+    }
+
+    private static void BinaryFlatImpl<T>(BinaryKernel kernel, T[] a, int ia, T[] b, int ib, T[] y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (y.Length == 1)
+        {
+            y[0] = Apply(kernel, a[0], b[0]);
+            return;
+        }
+
+        int parts = ElementwiseParts(y.Length);
+        if (parts > 1)
+        {
+            BinaryRunParts(kernel, a, ia, b, ib, y, parts);
+        }
+        else if (y.Length > 0)
+        {
+            BinaryRun(kernel, a, 0, ia, b, 0, ib, y.AsSpan());
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void BinaryImpl<T>(BinaryKernel kernel, T[] a, int[] aStrides, T[] b, int[] bStrides, T[] y, int[] shape)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -114,11 +150,7 @@ internal sealed partial class CpuBackend
         if (rows == 1 && parts > 1 && ia <= 1 && ib <= 1)
         {
             // One long run (same shapes, or a scalar against a tensor): split it between the cores.
-            ComputePool.For(parts, part =>
-            {
-                var (start, length) = PartRange(total, parts, part);
-                BinaryRun(kernel, a, start * ia, ia, b, start * ib, ib, y.AsSpan(start, length));
-            });
+            BinaryRunParts(kernel, a, ia, b, ib, y, parts);
             return;
         }
 
@@ -126,16 +158,28 @@ internal sealed partial class CpuBackend
         {
             // Broadcast rows (a bias added to a batch): whole rows per core, split where an even split of the
             // elements would fall, so that each core reads back the rows it wrote in the op before.
-            ComputePool.For(parts, part =>
-            {
-                int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
-                BinaryRows(kernel, a, sa, b, sb, y, dims, first, last);
-            });
+            BinaryRowParts(kernel, a, sa, b, sb, y, dims, rows, parts);
             return;
         }
 
         BinaryRows(kernel, a, sa, b, sb, y, dims, 0, rows);
     }
+
+    private static void BinaryRunParts<T>(BinaryKernel kernel, T[] a, int ia, T[] b, int ib, T[] y, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ComputePool.For(parts, part =>
+        {
+            var (start, length) = PartRange(y.Length, parts, part);
+            BinaryRun(kernel, a, start * ia, ia, b, start * ib, ib, y.AsSpan(start, length));
+        });
+
+    private static void BinaryRowParts<T>(BinaryKernel kernel, T[] a, int[] sa, T[] b, int[] sb, T[] y, int[] dims, int rows, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ComputePool.For(parts, part =>
+        {
+            int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
+            BinaryRows(kernel, a, sa, b, sb, y, dims, first, last);
+        });
 
     /// <summary>Rows [first, last) of a coalesced broadcast binary op, a row being one run along the last axis.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

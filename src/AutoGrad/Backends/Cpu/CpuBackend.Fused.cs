@@ -52,12 +52,17 @@ internal sealed partial class CpuBackend
             return;
         }
 
+        ActivationGradParts(kind, s, g, output, parts);
+    }
+
+    // Its own method: a lambda capturing the parameters above would allocate its closure on the serial path too.
+    private static void ActivationGradParts<T>(ActivationGradKind kind, T[] s, T[] g, T[] output, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         ComputePool.For(parts, part =>
         {
             var (start, length) = PartRange(output.Length, parts, part);
             ActivationGradRange(kind, s.AsSpan(start, length), g.AsSpan(start, length), output.AsSpan(start, length));
         });
-    }
 
     /// <summary>
     /// The roundings of the composed rules: <c>g * (y * (1 - y))</c>, <c>g * (1 - y * y)</c> and <c>g * x.Greater(0)</c>
@@ -111,12 +116,17 @@ internal sealed partial class CpuBackend
             return;
         }
 
+        AxpbyParts(alpha, x, beta, y, squareY, output, parts);
+    }
+
+    // Its own method: a lambda capturing the parameters above would allocate its closure on the serial path too.
+    private static void AxpbyParts<T>(T alpha, T[] x, T beta, T[] y, bool squareY, T[] output, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         ComputePool.For(parts, part =>
         {
             var (start, length) = PartRange(output.Length, parts, part);
             AxpbyRange(alpha, x.AsSpan(start, length), beta, y.AsSpan(start, length), squareY, output.AsSpan(start, length));
         });
-    }
 
     /// <summary>out = x·α + y·β, or x·α + (y·y)·β: the roundings of the composed <c>x * α + y * y * β</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
@@ -161,12 +171,17 @@ internal sealed partial class CpuBackend
             return;
         }
 
+        AdaptiveStepParts(x, alpha, y, z, gamma, eps, output, parts);
+    }
+
+    // Its own method: a lambda capturing the parameters above would allocate its closure on the serial path too.
+    private static void AdaptiveStepParts<T>(T[] x, T alpha, T[] y, T[] z, T gamma, T eps, T[] output, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
         ComputePool.For(parts, part =>
         {
             var (start, length) = PartRange(output.Length, parts, part);
             AdaptiveStepRange(x.AsSpan(start, length), alpha, y.AsSpan(start, length), z.AsSpan(start, length), gamma, eps, output.AsSpan(start, length));
         });
-    }
 
     /// <summary>out = x − (y·α) / (√z / γ + ε): the roundings of the composed <c>x - y * α / (z.Sqrt() / γ + ε)</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -105,18 +105,25 @@ internal sealed partial class CpuBackend
 
         if ((long)rows * n * k >= ParallelWorkThreshold && rows > 1)
         {
-            int chunks = Math.Min(rows, ComputePool.Threads);
-            ComputePool.For(chunks, chunk =>
-            {
-                int start = (int)((long)rows * chunk / chunks);
-                int end = (int)((long)rows * (chunk + 1) / chunks);
-                MatMulRows(start, end, m, n, k, a, ta, b, tb, c);
-            });
+            MatMulRowParts(rows, m, n, k, a, ta, b, tb, c);
         }
         else
         {
             MatMulRows(0, rows, m, n, k, a, ta, b, tb, c);
         }
+    }
+
+    // Its own method: a lambda capturing MatMulImpl's parameters would allocate its closure on every product.
+    private static void MatMulRowParts<T>(int rows, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int chunks = Math.Min(rows, ComputePool.Threads);
+        ComputePool.For(chunks, chunk =>
+        {
+            int start = (int)((long)rows * chunk / chunks);
+            int end = (int)((long)rows * (chunk + 1) / chunks);
+            MatMulRows(start, end, m, n, k, a, ta, b, tb, c);
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering

@@ -26,20 +26,7 @@ internal sealed partial class CpuBackend
         {
             // Column sums (a bias gradient): each core sums its own range of columns over every row. Each output
             // element is still the same sequence of adds, so the split changes no bit.
-            ComputePool.For(parts, part =>
-            {
-                var (start, length) = PartRange(inner, parts, part);
-                for (int o = 0; o < outer; o++)
-                {
-                    int baseIn = o * n * inner + start;
-                    var acc = y.AsSpan(o * inner + start, length);
-                    acc.Clear();
-                    for (int j = 0; j < n; j++)
-                    {
-                        TensorPrimitives.Add(acc, x.AsSpan(baseIn + j * inner, length), acc);
-                    }
-                }
-            });
+            ColumnSumParts(x, outer, n, inner, y, parts);
             return;
         }
 
@@ -89,6 +76,24 @@ internal sealed partial class CpuBackend
             }
         }
     }
+
+    /// <summary>Column sums split by columns across the cores (its own method: see <see cref="UnaryParts{T}"/>).</summary>
+    private static void ColumnSumParts<T>(T[] x, int outer, int n, int inner, T[] y, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ComputePool.For(parts, part =>
+        {
+            var (start, length) = PartRange(inner, parts, part);
+            for (int o = 0; o < outer; o++)
+            {
+                int baseIn = o * n * inner + start;
+                var acc = y.AsSpan(o * inner + start, length);
+                acc.Clear();
+                for (int j = 0; j < n; j++)
+                {
+                    TensorPrimitives.Add(acc, x.AsSpan(baseIn + j * inner, length), acc);
+                }
+            }
+        });
 
     /// <summary>
     /// Vectorized sum with four accumulators from index 0: the association order depends only on the

@@ -37,9 +37,13 @@ internal static class NarrowProduct<T>
         }
         else
         {
-            ComputePool.For(parts, part => Part((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), batch, m, n, k, a, b, tb, c));
+            Parts(rows, batch, m, n, k, a, b, tb, c, parts);
         }
     }
+
+    // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
+    private static void Parts(int rows, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c, int parts) =>
+        ComputePool.For(parts, part => Part((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), batch, m, n, k, a, b, tb, c));
 
     /// <summary>Rows [start, end) of C; with B not transposed, this part first writes its own copy of Bᵀ.</summary>
     /// <remarks>

@@ -72,6 +72,12 @@ internal static class PackedGemm<T>
             return;
         }
 
+        Parts(batch, m, n, k, a, ta, b, tb, c, splitRows, blocks, panels, parts);
+    }
+
+    // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
+    private static void Parts(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, bool splitRows, int blocks, int panels, int parts)
+    {
         ComputePool.For(parts, part =>
         {
             int total = splitRows ? blocks : panels;
