@@ -72,7 +72,62 @@ internal static class PackedGemm<T>
             return;
         }
 
+        if (!splitRows && batch == 1 && k >= SplitKDepth && (long)m * n <= SplitKOutput)
+        {
+            KParts(m, n, k, a, ta, b, tb, c);
+            return;
+        }
+
         Parts(batch, m, n, k, a, ta, b, tb, c, splitRows, blocks, panels, parts);
+    }
+
+    /// <summary>Depth from which a product with fewer rows than columns (x·W at a small batch) is split along k.</summary>
+    private const int SplitKDepth = 256;
+
+    /// <summary>Elements of C up to which the k-split's extra pass (adding the partial products) stays cheap.</summary>
+    private const long SplitKOutput = 1L << 17;
+
+    /// <summary>
+    /// C = op(A)·op(B) split along k: each core multiplies its own range of op(B)'s rows, part 0 into C and the
+    /// others into scratch, then the partial products are added to C in part order (deterministic for a given
+    /// number of cores).
+    /// </summary>
+    /// <remarks>
+    /// Why: at a small batch, x·W1 split by columns makes each core read half of every row of W1, rows the
+    /// optimizer's in-place update had just written by halves on the two cores; reading lines another core holds
+    /// modified costs several L2 hits. Split along k, each core reads the rows it wrote itself (as the batch-1
+    /// row kernel does).
+    /// </remarks>
+    private static void KParts(int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+    {
+        int parts = ComputePool.Threads;
+        var partials = new T[parts][];
+        partials[0] = c;
+        for (int part = 1; part < parts; part++)
+        {
+            partials[part] = ArrayPool<T>.Shared.Rent(m * n);
+        }
+
+        try
+        {
+            int blocks = (m + MR - 1) / MR, panels = (n + NR - 1) / NR;
+            ComputePool.For(parts, part =>
+            {
+                int k0 = (int)((long)k * part / parts), k1 = (int)((long)k * (part + 1) / parts);
+                Job(1, m, n, k, a, ta, b, tb, partials[part], 0, blocks, 0, panels, k0, k1);
+            });
+            for (int part = 1; part < parts; part++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(c.AsSpan(0, m * n), partials[part].AsSpan(0, m * n), c.AsSpan(0, m * n));
+            }
+        }
+        finally
+        {
+            for (int part = 1; part < parts; part++)
+            {
+                ArrayPool<T>.Shared.Return(partials[part]);
+            }
+        }
     }
 
     // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
@@ -95,10 +150,16 @@ internal static class PackedGemm<T>
 
     /// <summary>Row blocks [b0, b1) × panels [p0, p1) of C for every batch entry, blocked over k and over panels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
-    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1)
+    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1) =>
+        Job(batch, m, n, k, a, ta, b, tb, c, b0, b1, p0, p1, 0, k);
+
+    /// <summary>As above over the k range [kBegin, kEnd) only: C = op(A)[:, kBegin:kEnd]·op(B)[kBegin:kEnd, :].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1, int kBegin, int kEnd)
     {
-        int kBlocks = (k + KC - 1) / KC;
-        int kcMax = (k + kBlocks - 1) / kBlocks;
+        int depth = kEnd - kBegin;
+        int kBlocks = (depth + KC - 1) / KC;
+        int kcMax = (depth + kBlocks - 1) / kBlocks;
         int panelsPerChunk = Math.Max(1, PackedBBudget / (NR * kcMax * Unsafe.SizeOf<T>()));
         int strips = b1 - b0;
         T[] packedB = ArrayPool<T>.Shared.Rent(Math.Max(1, Math.Min(panelsPerChunk, p1 - p0) * NR * kcMax));
@@ -112,10 +173,10 @@ internal static class PackedGemm<T>
 
                 // Block over k so that a block's packed panels stay in cache; later blocks add into C.
                 // Blocks are of equal depth (784 = 4 × 196, not 3 × 256 + 16): a thin last block is mostly overhead.
-                for (int k0 = 0; k0 < k; k0 += kcMax)
+                for (int k0 = kBegin; k0 < kEnd; k0 += kcMax)
                 {
-                    int kc = Math.Min(kcMax, k - k0);
-                    bool accumulate = k0 > 0;
+                    int kc = Math.Min(kcMax, kEnd - k0);
+                    bool accumulate = k0 > kBegin;
 
                     // All of this job's rows, packed once per k-block: every chunk of panels reuses them.
                     for (int block = b0; block < b1; block++)
