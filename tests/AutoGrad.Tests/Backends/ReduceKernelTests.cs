@@ -17,6 +17,8 @@ public class ReduceKernelTests
     [InlineData(1, 7, 10_007)]  // few rows, many columns
     [InlineData(1, 70_001, 1)]  // one long column: a single sum, not split by columns
     [InlineData(2, 5, 7)]       // small: on the calling thread
+    [InlineData(1, 3, 80)]      // register blocks of four vectors, then single vectors, on the calling thread
+    [InlineData(2, 0, 40)]      // an empty axis: zeros
     public void SumsOverTheMiddleAxisAreBitwiseTheSequentialSums(int outer, int n, int inner)
     {
         foreach (bool f32 in new[] { true, false })

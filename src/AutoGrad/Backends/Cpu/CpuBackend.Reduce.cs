@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace AutoGrad.Backends.Cpu;
 
@@ -57,12 +58,7 @@ internal sealed partial class CpuBackend
 
             if (kernel == ReduceKernel.Sum)
             {
-                // Row by row, each element acc + src as in the loop below: vectorized, and bitwise the same.
-                for (int j = 0; j < n; j++)
-                {
-                    TensorPrimitives.Add(acc, x.AsSpan(baseIn + j * inner, inner), acc);
-                }
-
+                ColumnSums(x, baseIn, n, inner, 0, inner, y, o * inner);
                 continue;
             }
 
@@ -85,15 +81,77 @@ internal sealed partial class CpuBackend
             var (start, length) = PartRange(inner, parts, part);
             for (int o = 0; o < outer; o++)
             {
-                int baseIn = o * n * inner + start;
-                var acc = y.AsSpan(o * inner + start, length);
-                acc.Clear();
-                for (int j = 0; j < n; j++)
-                {
-                    TensorPrimitives.Add(acc, x.AsSpan(baseIn + j * inner, length), acc);
-                }
+                ColumnSums(x, o * n * inner, n, inner, start, length, y, o * inner + start);
             }
         });
+
+    /// <summary>
+    /// y[yOff + c] = Σ_j x[baseIn + j·inner + start + c] for c &lt; length, each sum from 0 in row order j = 0, 1, …
+    /// (the order of adding rows one by one, so the result is bitwise that of row-by-row accumulation).
+    /// </summary>
+    /// <remarks>
+    /// Four vectors of columns stay in registers across all rows. Adding whole rows into a buffer instead loaded and
+    /// stored the buffer once per row: a [512, 512] bias gradient took ~3× as long.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnSums<T>(T[] x, int baseIn, int n, int inner, int start, int length, T[] y, int yOff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0)
+        {
+            y.AsSpan(yOff, length).Clear(); // an empty sum (x may have no elements to point at)
+            return;
+        }
+
+        int c = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int w = Vector512<T>.Count;
+            for (; c + (4 * w) <= length; c += 4 * w)
+            {
+                Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
+                ref T p = ref x[baseIn + start + c];
+                for (int j = 0; j < n; j++)
+                {
+                    s0 += Vector512.LoadUnsafe(ref p);
+                    s1 += Vector512.LoadUnsafe(ref p, (nuint)w);
+                    s2 += Vector512.LoadUnsafe(ref p, (nuint)(2 * w));
+                    s3 += Vector512.LoadUnsafe(ref p, (nuint)(3 * w));
+                    p = ref Unsafe.Add(ref p, inner);
+                }
+
+                ref T to = ref y[yOff + c];
+                s0.StoreUnsafe(ref to);
+                s1.StoreUnsafe(ref to, (nuint)w);
+                s2.StoreUnsafe(ref to, (nuint)(2 * w));
+                s3.StoreUnsafe(ref to, (nuint)(3 * w));
+            }
+
+            for (; c + w <= length; c += w)
+            {
+                Vector512<T> s = Vector512<T>.Zero;
+                ref T p = ref x[baseIn + start + c];
+                for (int j = 0; j < n; j++)
+                {
+                    s += Vector512.LoadUnsafe(ref p);
+                    p = ref Unsafe.Add(ref p, inner);
+                }
+
+                s.StoreUnsafe(ref y[yOff + c]);
+            }
+        }
+
+        if (c < length)
+        {
+            // The remaining columns, row by row (vectorized by TensorPrimitives, the same adds in the same order).
+            var acc = y.AsSpan(yOff + c, length - c);
+            acc.Clear();
+            for (int j = 0; j < n; j++)
+            {
+                TensorPrimitives.Add(acc, x.AsSpan(baseIn + (j * inner) + start + c, length - c), acc);
+            }
+        }
+    }
 
     /// <summary>
     /// Vectorized sum with four accumulators from index 0: the association order depends only on the
