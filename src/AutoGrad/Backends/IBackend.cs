@@ -86,6 +86,19 @@ internal interface IBackend
 
     /// <summary>y[r, labels[r]] = 1 for int32 labels; y, pre-zeroed, is (rows, classes).</summary>
     void OneHot(TensorStorage labels, int classes, TensorStorage y);
+
+    /// <summary>
+    /// Softmax cross-entropy of logits [rows, classes] against int32 labels [rows]: y[r] = log Σ_j e^(z[r, j] − m) −
+    /// (z[r, label] − m), with m the row's maximum (0 when that is not finite). Throws
+    /// <see cref="IndexRangeException"/> for a label outside [0, classes).
+    /// </summary>
+    void SoftmaxCrossEntropy(TensorStorage logits, TensorStorage labels, int rows, int classes, TensorStorage y);
+
+    /// <summary>
+    /// Its gradient scaled by a cotangent per row: y[r, j] = (softmax(z[r])[j] − [j = label[r]])·c[r], softmax taken as
+    /// e^(z − m) / Σ e^(z − m). Throws <see cref="IndexRangeException"/> for a label outside [0, classes).
+    /// </summary>
+    void SoftmaxCrossEntropyGrad(TensorStorage logits, TensorStorage labels, TensorStorage c, int rows, int classes, TensorStorage y);
 }
 
 /// <summary>A kernel found an index outside [0, n) in data; the op turns it into a <see cref="TensorOpException"/>.</summary>

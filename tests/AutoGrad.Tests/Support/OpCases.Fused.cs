@@ -73,6 +73,57 @@ public static partial class OpCases
             };
         }
 
+        var logits = Tensor.FromArray(new[] { 1.0, 2, 3, 4, 5, 6 }, [2, 3]);
+        var labels = Tensor.FromArray(new[] { 0, 2 });
+        yield return new OpCase
+        {
+            Name = "SoftmaxCrossEntropy",
+            Samples =
+                from rows in Gen.Choose(1, 4)
+                from classes in Gen.Choose(1, 5)
+                from z in Values(rows * classes, -3, 3)
+                from l in Gen.ArrayOf(Gen.Choose(0, classes - 1).Select(i => (double)i), rows)
+                select new OpSample
+                {
+                    Op = "SoftmaxCrossEntropy", Data = [z, l], Shapes = [[rows, classes], [rows]], IsIndex = [false, true],
+                    Apply = xs => xs[0].SoftmaxCrossEntropy(xs[1]),
+                    Reference = d => (CrossEntropyReference(d[0], d[1], classes, null), [rows]),
+                },
+            Errors = () =>
+            [
+                new("rank", () => Tensor.Zeros([6]).SoftmaxCrossEntropy(labels), "needs logits [n, classes] and int32 labels [n], got float32[6] and int32[2]"),
+                new("rows", () => logits.SoftmaxCrossEntropy(Tensor.FromArray(new[] { 0, 1, 2 })), "needs logits [n, classes] and int32 labels [n], got float64[2,3] and int32[3]"),
+                new("float labels", () => logits.SoftmaxCrossEntropy(Tensor.Zeros([2])), "labels must be an int32 tensor, got float32[2]"),
+                new("int logits", () => Tensor.FromArray(new[] { 1, 2 }, [1, 2]).SoftmaxCrossEntropy(Tensor.FromArray(new[] { 0 })), "expected a float32 or float64 tensor, got int32[1,2]"),
+                new("no classes", () => Tensor.Zeros([2, 0]).SoftmaxCrossEntropy(labels), "logits float32[2,0] have no classes"),
+                new("label range", () => logits.SoftmaxCrossEntropy(Tensor.FromArray(new[] { 0, 3 })), "label 3 at position 1 of labels int32[2] is outside [0, 3)"),
+                new("negative label", () => logits.SoftmaxCrossEntropy(Tensor.FromArray(new[] { -1, 0 })), "label -1 at position 0 of labels int32[2] is outside [0, 3)"),
+            ],
+        };
+
+        yield return new OpCase
+        {
+            Name = "SoftmaxCrossEntropyGrad",
+            Samples =
+                from rows in Gen.Choose(1, 4)
+                from classes in Gen.Choose(1, 5)
+                from z in Values(rows * classes, -3, 3)
+                from l in Gen.ArrayOf(Gen.Choose(0, classes - 1).Select(i => (double)i), rows)
+                from c in Values(rows, -3, 3)
+                select new OpSample
+                {
+                    Op = "SoftmaxCrossEntropyGrad", Data = [z, l, c], Shapes = [[rows, classes], [rows], [rows]], IsIndex = [false, true, false],
+                    Apply = xs => SoftmaxCrossEntropyGradPrimitive.Apply(xs[0], xs[1], xs[2], default),
+                    Reference = d => (CrossEntropyReference(d[0], d[1], classes, d[2]), [rows, classes]),
+                },
+            Errors = () =>
+            [
+                new("cotangent shape", () => SoftmaxCrossEntropyGradPrimitive.Apply(logits, labels, Tensor.Zeros([3], DType.Float64), default), "the cotangent must have one value per row of logits float64[2,3], got float64[3]"),
+                new("cotangent dtype", () => SoftmaxCrossEntropyGradPrimitive.Apply(logits, labels, Tensor.Zeros([2]), default), "dtypes differ"),
+                new("label range", () => SoftmaxCrossEntropyGradPrimitive.Apply(logits, Tensor.FromArray(new[] { 5, 0 }), Tensor.Zeros([2], DType.Float64), default), "label 5 at position 0 of labels int32[2] is outside [0, 3)"),
+            ],
+        };
+
         yield return new OpCase
         {
             Name = "AdaptiveStep",
@@ -98,5 +149,31 @@ public static partial class OpCases
                 new("eps", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2]), Tensor.Zeros([2]), 1, double.PositiveInfinity), "eps must be finite"),
             ],
         };
+    }
+
+    /// <summary>Per row, in float64: logsumexp(z) − z[label] (c null), or (softmax(z) − onehot(label))·c[r].</summary>
+    private static double[] CrossEntropyReference(double[] z, double[] labels, int classes, double[]? c)
+    {
+        int rows = labels.Length;
+        var result = new double[c is null ? rows : rows * classes];
+        for (int r = 0; r < rows; r++)
+        {
+            var row = z.Skip(r * classes).Take(classes).ToArray();
+            double m = row.Max();
+            double sum = row.Sum(v => Math.Exp(v - m));
+            int label = (int)labels[r];
+            if (c is null)
+            {
+                result[r] = m + Math.Log(sum) - row[label];
+                continue;
+            }
+
+            for (int j = 0; j < classes; j++)
+            {
+                result[r * classes + j] = (Math.Exp(row[j] - m) / sum - (j == label ? 1 : 0)) * c[r];
+            }
+        }
+
+        return result;
     }
 }
