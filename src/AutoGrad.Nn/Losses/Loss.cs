@@ -92,8 +92,9 @@ public static class Loss
             throw new TensorOpException("CrossEntropy", $"needs logits [n, classes] and int32 labels [n], got {logits.DType.Name()}{logits.Shape} and int32{labels.Shape}", file, line);
         }
 
-        var picked = logits.LogSoftmax(-1, file, line).TakeAlongAxis(labels.Reshape([-1, 1]), 1, file, line);
-        return Reduce(-picked, reduction);
+        // The fused op: one pass per row forward and backward, where −LogSoftmax(z).TakeAlongAxis(labels) ran about
+        // ten small ops each way (a third of a training step's op count at the MLP's 10 classes).
+        return Reduce(logits.SoftmaxCrossEntropy(labels, file, line), reduction);
     }
 
     /// <summary>
