@@ -36,11 +36,12 @@ public static class Compare
                 { "b2", Tensor.Zeros([10]) },
             };
             var x = Tensor.RandomUniform([batch, 784], g);
-            var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray(), [batch, 1]);
+            var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
+            // The library's cross-entropy (a fused op), as nn.CrossEntropyLoss on the other side.
             var grad = Transforms.Grad((TensorTree q) =>
             {
                 var h = (x.MatMul(q["W1"]) + q["b1"]).Sigmoid();
-                return -(h.MatMul(q["W2"]) + q["b2"]).LogSoftmax().TakeAlongAxis(labels, 1).Mean();
+                return Nn.Losses.Loss.CrossEntropy(h.MatMul(q["W2"]) + q["b2"], labels);
             });
             // The library's own SGD, as torch.optim.SGD on the other side (one fused pass per parameter).
             var sgd = new Nn.Optim.Sgd(0.1);
