@@ -43,6 +43,9 @@ public sealed class TensorScope : IDisposable
 
     [ThreadStatic]
     private static List<TensorStorage>? _spareList;
+
+    [ThreadStatic]
+    private static HashSet<TensorStorage>? _keepSet;
     private int _live;
     private bool _ended;
 
@@ -73,7 +76,7 @@ public sealed class TensorScope : IDisposable
     public Tensor Keep(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        ForEachStorage(tensor, MoveToParent);
+        ForEachStorage(tensor, this, static (storage, scope) => scope.MoveToParent(storage));
         return tensor;
     }
 
@@ -82,11 +85,7 @@ public sealed class TensorScope : IDisposable
     public TensorTree Keep(TensorTree tree)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        foreach (var (_, leaf) in tree.Leaves())
-        {
-            Keep(leaf);
-        }
-
+        tree.ForEachLeaf(this, static (leaf, scope) => scope.Keep(leaf));
         return tree;
     }
 
@@ -97,7 +96,7 @@ public sealed class TensorScope : IDisposable
     public static void Release(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        ForEachStorage(tensor, s => ReleaseStorage(s, "by TensorScope.Release"));
+        ForEachStorage(tensor, 0, static (storage, _) => ReleaseStorage(storage, "by TensorScope.Release"));
     }
 
     /// <summary>Releases every leaf of <paramref name="tree"/> except those that share a buffer with a leaf of <paramref name="except"/>.</summary>
@@ -105,24 +104,23 @@ public sealed class TensorScope : IDisposable
     public static void Release(TensorTree tree, TensorTree? except = null)
     {
         ArgumentNullException.ThrowIfNull(tree);
-        var keep = new HashSet<TensorStorage>(ReferenceEqualityComparer.Instance);
-        if (except is not null)
+        // The thread's set, reused: a training step releases its old trees every step.
+        var keep = _keepSet ??= new HashSet<TensorStorage>(ReferenceEqualityComparer.Instance);
+        keep.Clear();
+        try
         {
-            foreach (var (_, leaf) in except.Leaves())
+            except?.ForEachLeaf(keep, static (leaf, set) => ForEachStorage(leaf, set, static (storage, set) => set.Add(storage)));
+            tree.ForEachLeaf(keep, static (leaf, set) => ForEachStorage(leaf, set, static (storage, set) =>
             {
-                ForEachStorage(leaf, s => keep.Add(s));
-            }
-        }
-
-        foreach (var (_, leaf) in tree.Leaves())
-        {
-            ForEachStorage(leaf, s =>
-            {
-                if (!keep.Contains(s))
+                if (!set.Contains(storage))
                 {
-                    ReleaseStorage(s, "by TensorScope.Release");
+                    ReleaseStorage(storage, "by TensorScope.Release");
                 }
-            });
+            }));
+        }
+        finally
+        {
+            keep.Clear();
         }
     }
 
@@ -222,18 +220,19 @@ public sealed class TensorScope : IDisposable
         _parent?.Add(storage);
     }
 
-    private static void ForEachStorage(Tensor tensor, Action<TensorStorage> action)
+    // A static callback with explicit state: a capturing lambda or a method group would allocate a delegate per call.
+    private static void ForEachStorage<TState>(Tensor tensor, TState state, Action<TensorStorage, TState> action)
     {
         if (tensor.Storage is { } storage)
         {
-            action(storage);
+            action(storage, state);
             return;
         }
 
-        ForEachStorage(tensor.Primal!, action);
+        ForEachStorage(tensor.Primal!, state, action);
         if (tensor.Tangent is { } tangent)
         {
-            ForEachStorage(tangent, action);
+            ForEachStorage(tangent, state, action);
         }
     }
 }

@@ -152,6 +152,21 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
         }
     }
 
+    /// <summary>Calls <paramref name="action"/> on each leaf in order, building no paths (for the library's hot paths).</summary>
+    internal void ForEachLeaf<TState>(TState state, Action<Tensor, TState> action)
+    {
+        if (_leaf is not null)
+        {
+            action(_leaf, state);
+            return;
+        }
+
+        foreach (var child in _children!)
+        {
+            child.Value.ForEachLeaf(state, action);
+        }
+    }
+
     /// <summary>A tree of the same structure with <paramref name="f"/> applied to every leaf.</summary>
     public TensorTree Map(Func<Tensor, Tensor> f)
     {
