@@ -79,10 +79,11 @@ public static partial class OpCases
         {
             Name = "SoftmaxCrossEntropy",
             Samples =
-                from rows in Gen.Choose(1, 4)
-                from classes in Gen.Choose(1, 5)
-                from z in Values(rows * classes, -3, 3)
-                from l in Gen.ArrayOf(Gen.Choose(0, classes - 1).Select(i => (double)i), rows)
+                from layout in CrossEntropyLayouts()
+                let rows = layout.Rows
+                let classes = layout.Classes
+                let z = layout.Logits
+                let l = layout.Labels
                 select new OpSample
                 {
                     Op = "SoftmaxCrossEntropy", Data = [z, l], Shapes = [[rows, classes], [rows]], IsIndex = [false, true],
@@ -105,10 +106,11 @@ public static partial class OpCases
         {
             Name = "SoftmaxCrossEntropyGrad",
             Samples =
-                from rows in Gen.Choose(1, 4)
-                from classes in Gen.Choose(1, 5)
-                from z in Values(rows * classes, -3, 3)
-                from l in Gen.ArrayOf(Gen.Choose(0, classes - 1).Select(i => (double)i), rows)
+                from layout in CrossEntropyLayouts()
+                let rows = layout.Rows
+                let classes = layout.Classes
+                let z = layout.Logits
+                let l = layout.Labels
                 from c in Values(rows, -3, 3)
                 select new OpSample
                 {
@@ -150,6 +152,14 @@ public static partial class OpCases
             ],
         };
     }
+
+    /// <summary>Logits [rows, classes] and labels in [0, classes), both small.</summary>
+    private static Gen<(int Rows, int Classes, double[] Logits, double[] Labels)> CrossEntropyLayouts() =>
+        from rows in Gen.Choose(1, 4)
+        from classes in Gen.Choose(1, 5)
+        from z in Values(rows * classes, -3, 3)
+        from l in Gen.ArrayOf(Gen.Choose(0, classes - 1).Select(i => (double)i), rows)
+        select (rows, classes, z, l);
 
     /// <summary>Per row, in float64: logsumexp(z) − z[label] (c null), or (softmax(z) − onehot(label))·c[r].</summary>
     private static double[] CrossEntropyReference(double[] z, double[] labels, int classes, double[]? c)

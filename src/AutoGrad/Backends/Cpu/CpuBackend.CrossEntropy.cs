@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 
 namespace AutoGrad.Backends.Cpu;
 
-/// <summary>Softmax cross-entropy against integer labels and its gradient, one row of logits at a time.</summary>
+/// <summary>Softmax cross-entropy against integer labels and its gradient, over a block of rows of logits.</summary>
 internal sealed partial class CpuBackend
 {
     public void SoftmaxCrossEntropy(TensorStorage logits, TensorStorage labels, int rows, int classes, TensorStorage y)
