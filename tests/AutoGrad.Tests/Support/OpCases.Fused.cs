@@ -79,16 +79,12 @@ public static partial class OpCases
         {
             Name = "SoftmaxCrossEntropy",
             Samples =
-                from layout in CrossEntropyLayouts()
-                let rows = layout.Rows
-                let classes = layout.Classes
-                let z = layout.Logits
-                let l = layout.Labels
+                from t in CrossEntropyLayouts()
                 select new OpSample
                 {
-                    Op = "SoftmaxCrossEntropy", Data = [z, l], Shapes = [[rows, classes], [rows]], IsIndex = [false, true],
+                    Op = "SoftmaxCrossEntropy", Data = [t.Logits, t.Labels], Shapes = [[t.Rows, t.Classes], [t.Rows]], IsIndex = [false, true],
                     Apply = xs => xs[0].SoftmaxCrossEntropy(xs[1]),
-                    Reference = d => (CrossEntropyReference(d[0], d[1], classes, null), [rows]),
+                    Reference = d => (CrossEntropyReference(d[0], d[1], t.Classes, null), [t.Rows]),
                 },
             Errors = () =>
             [
@@ -106,17 +102,13 @@ public static partial class OpCases
         {
             Name = "SoftmaxCrossEntropyGrad",
             Samples =
-                from layout in CrossEntropyLayouts()
-                let rows = layout.Rows
-                let classes = layout.Classes
-                let z = layout.Logits
-                let l = layout.Labels
-                from c in Values(rows, -3, 3)
+                from t in CrossEntropyLayouts()
+                from c in Values(t.Rows, -3, 3)
                 select new OpSample
                 {
-                    Op = "SoftmaxCrossEntropyGrad", Data = [z, l, c], Shapes = [[rows, classes], [rows], [rows]], IsIndex = [false, true, false],
+                    Op = "SoftmaxCrossEntropyGrad", Data = [t.Logits, t.Labels, c], Shapes = [[t.Rows, t.Classes], [t.Rows], [t.Rows]], IsIndex = [false, true, false],
                     Apply = xs => SoftmaxCrossEntropyGradPrimitive.Apply(xs[0], xs[1], xs[2], default),
-                    Reference = d => (CrossEntropyReference(d[0], d[1], classes, d[2]), [rows, classes]),
+                    Reference = d => (CrossEntropyReference(d[0], d[1], t.Classes, d[2]), [t.Rows, t.Classes]),
                 },
             Errors = () =>
             [
