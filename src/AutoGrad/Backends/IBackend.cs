@@ -78,6 +78,12 @@ internal interface IBackend
     /// </summary>
     void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c);
 
+    /// <summary>
+    /// c = a · b + bias, the bias (n) added to every row: a is (m×k), b (k×n), c (m×n), all contiguous. A dense
+    /// layer's forward (PyTorch's <c>addmm</c>), where the sums may start from the bias instead of taking a second pass.
+    /// </summary>
+    void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c);
+
     /// <summary>y[o, j, i] = x[o, idx[o, j, i], i] with x viewed as (outer, n, inner) and idx, y as (outer, m, inner).</summary>
     void Gather(TensorStorage x, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y);
 

@@ -75,4 +75,39 @@ public sealed partial class Tensor
 
         return b.Rank == 1 ? c.Squeeze(-1, file, line) : c;
     }
+
+    /// <summary>
+    /// A dense layer's forward, this·<paramref name="weight"/> + <paramref name="bias"/>, in one op: this [..., k]
+    /// (rank ≥ 1), weight [k, n], bias [n] added to every row; the result is [..., n]. The same value as
+    /// <c>MatMul(weight) + bias</c> up to rounding (every sum starts from the bias, as PyTorch's <c>addmm</c>, so the
+    /// bias costs no second pass over the result), with the same gradients.
+    /// </summary>
+    public Tensor MatMulAdd(Tensor weight, Tensor bias, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var site = new CallSite(file, line);
+        const string op = MatMulAddPrimitive.OpName;
+        OpCheck.NotNull(op, site, weight, "weight");
+        OpCheck.NotNull(op, site, bias, "bias");
+        if (Rank == 2)
+        {
+            return MatMulAddPrimitive.Apply(this, weight, bias, site);
+        }
+
+        OpCheck.Floating(op, site, this);
+        if (Rank == 0 || weight.Rank != 2)
+        {
+            throw site.Error(op, $"needs x [..., k], a weight [k, n] and a bias [n], got {OpCheck.Describe(this)} · {OpCheck.Describe(weight)} + {OpCheck.Describe(bias)}");
+        }
+
+        // Leading dims become rows of one product; a vector is one row.
+        int rowCount = 1;
+        foreach (int d in Dims[..^1])
+        {
+            rowCount *= d;
+        }
+
+        var rows = Reshape([rowCount, Dims[^1]], file, line);
+        var y = MatMulAddPrimitive.Apply(rows, weight, bias, site, original: this);
+        return y.Reshape([.. Dims[..^1], weight.Dims[1]], file, line);
+    }
 }

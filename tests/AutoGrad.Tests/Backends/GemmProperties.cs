@@ -71,6 +71,74 @@ public class GemmProperties
             PropertyLedger.Record(nameof(PackedGemmAgreesWithTheReferenceKernel));
         });
 
+    /// <summary>
+    /// The biased product (a dense layer's forward) against the reference kernel plus the bias on every row: the packed
+    /// kernel with the bias folded into its sums, and whatever path the backend picks for the shape.
+    /// </summary>
+    private static void CheckBiased<T>(int m, int n, int k, int seed, Func<double, T> from, double tolerance)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Generator((ulong)seed);
+        var a = Enumerable.Range(0, m * k).Select(_ => from(2 * rng.NextDouble() - 1)).ToArray();
+        var b = Enumerable.Range(0, k * n).Select(_ => from(2 * rng.NextDouble() - 1)).ToArray();
+        var bias = Enumerable.Range(0, n).Select(_ => from(4 * rng.NextDouble() - 2)).ToArray();
+        var reference = new T[m * n];
+        CpuBackend.ReferenceMatMul(1, m, n, k, a, false, b, false, reference);
+        // The packed kernel needs Vector512 and a non-empty k; where it cannot run, its check is the reference's.
+        var packed = Enumerable.Repeat(T.NaN, reference.Length).ToArray();
+        if (PackedGemm<T>.IsSupported && k > 0)
+        {
+            PackedGemm<T>.Multiply(1, m, n, k, a, false, b, false, packed, bias);
+        }
+        else
+        {
+            for (int i = 0; i < packed.Length; i++)
+            {
+                packed[i] = reference[i] + bias[i % n];
+            }
+        }
+
+        var chosen = Enumerable.Repeat(T.NaN, reference.Length).ToArray();
+        CpuBackend.MatMulAddRowArrays(m, n, k, a, b, bias, chosen);
+        for (int i = 0; i < reference.Length; i++)
+        {
+            double r = double.CreateTruncating(reference[i]) + double.CreateTruncating(bias[i % n]);
+            double p = double.CreateTruncating(packed[i]), q = double.CreateTruncating(chosen[i]);
+            string where = $"{m}×{k} · {k}×{n} + bias, {typeof(T).Name}, seed {seed}: element {i}";
+            Assert.True(Math.Abs(p - r) <= tolerance * (k + 2), $"{where} packed {p:R}, reference {r:R}");
+            Assert.True(Math.Abs(q - r) <= tolerance * (k + 2), $"{where} backend {q:R}, reference {r:R}");
+        }
+    }
+
+    [Property(MaxTest = 60)]
+    public Property BiasedProductsAgreeWithTheReferenceKernelPlusTheBias() =>
+        Prop.ForAll(Arb.From(Cases()), c =>
+        {
+            if (c.Double)
+            {
+                CheckBiased(c.M, c.N, c.K, c.Seed, v => v, 1e-14);
+            }
+            else
+            {
+                CheckBiased(c.M, c.N, c.K, c.Seed, v => (float)v, 1e-6);
+            }
+
+            PropertyLedger.Record(nameof(BiasedProductsAgreeWithTheReferenceKernelPlusTheBias));
+        });
+
+    [Theory]
+    [InlineData(512, 512, 784)] // the MLP's first layer at batch 512: rows split across cores
+    [InlineData(64, 512, 784)]  // at batch 64: split along k, the bias in part 0 only
+    [InlineData(512, 10, 512)]  // the logits: the narrow-column path, bias added afterwards
+    [InlineData(1, 512, 784)]   // batch 1: the row kernel
+    [InlineData(130, 13, 777)]
+    [InlineData(37, 100, 0)]    // no inner dimension: the bias alone
+    public void BiasedMlpShapedProductsAgreeWithTheReferenceKernel(int m, int n, int k)
+    {
+        CheckBiased(m, n, k, m + n + k, v => (float)v, 1e-6);
+        CheckBiased(m, n, k, m + n + k, v => v, 1e-14);
+    }
+
     [Theory]
     [InlineData(1000, 33, 7)]
     [InlineData(7, 1000, 33)]

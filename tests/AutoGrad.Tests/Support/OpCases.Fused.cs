@@ -6,7 +6,7 @@ using static AutoGrad.Tests.Support.Gens;
 
 namespace AutoGrad.Tests.Support;
 
-/// <summary>The fused optimizer and activation-gradient primitives: one shape for every operand, scalars drawn with the shapes.</summary>
+/// <summary>The fused primitives: optimizer updates and activation gradients (one shape for every operand, scalars drawn with the shapes), softmax cross-entropy, the biased product.</summary>
 public static partial class OpCases
 {
     private static Gen<double> Scale => Gen.Choose(-300, 300).Select(i => i / 100.0);
@@ -115,6 +115,42 @@ public static partial class OpCases
                 new("cotangent shape", () => SoftmaxCrossEntropyGradPrimitive.Apply(logits, labels, Tensor.Zeros([3], DType.Float64), default), "the cotangent must have one value per row of logits float64[2,3], got float64[3]"),
                 new("cotangent dtype", () => SoftmaxCrossEntropyGradPrimitive.Apply(logits, labels, Tensor.Zeros([2]), default), "dtypes differ"),
                 new("label range", () => SoftmaxCrossEntropyGradPrimitive.Apply(logits, Tensor.FromArray(new[] { 5, 0 }), Tensor.Zeros([2], DType.Float64), default), "label 5 at position 0 of labels int32[2] is outside [0, 3)"),
+            ],
+        };
+
+        yield return new OpCase
+        {
+            Name = "MatMulAdd",
+            Float32Tolerance = 1e-4,
+            Samples =
+                from leadRank in Gen.Choose(0, 2)
+                from lead in Gen.ArrayOf(Gen.Choose(0, 3), leadRank)
+                from k in Gen.Choose(0, 4)
+                from n in Gen.Choose(1, 3)
+                let sx = lead.Append(k).ToArray()
+                from x in Values(Size(sx), -3, 3)
+                from w in Values(k * n, -3, 3)
+                from b in Values(n, -3, 3)
+                select new OpSample
+                {
+                    Op = "MatMulAdd", Data = [x, w, b], Shapes = [sx, [k, n], [n]],
+                    Apply = xs => xs[0].MatMulAdd(xs[1], xs[2]),
+                    Reference = d =>
+                    {
+                        int rows = Ref.Size(lead);
+                        var (y, _) = MatMulReference(d[0], d[1], [], rows, n, k, false, false);
+                        return (y.Select((v, i) => v + d[2][i % n]).ToArray(), lead.Append(n).ToArray());
+                    },
+                },
+            Errors = () =>
+            [
+                new("inner dimensions", () => Tensor.Zeros([2, 3]).MatMulAdd(Tensor.Zeros([4, 5]), Tensor.Zeros([5])), "inner dimensions differ, float32[2,3] · float32[4,5] + float32[5]"),
+                new("bias length", () => Tensor.Zeros([2, 2, 3]).MatMulAdd(Tensor.Zeros([3, 4]), Tensor.Zeros([3])), "the bias must have one value per column of the weight, float32[2,2,3] · float32[3,4] + float32[3]"),
+                new("bias rank", () => Tensor.Zeros([2, 3]).MatMulAdd(Tensor.Zeros([3, 4]), Tensor.Zeros([1, 4])), "needs x [..., k], a weight [k, n] and a bias [n], got float32[2,3] · float32[3,4] + float32[1,4]"),
+                new("weight rank", () => Tensor.Zeros([3]).MatMulAdd(Tensor.Zeros([3]), Tensor.Zeros([1])), "needs x [..., k], a weight [k, n] and a bias [n], got float32[3] · float32[3] + float32[1]"),
+                new("scalar x", () => Tensor.Scalar(1f).MatMulAdd(Tensor.Zeros([1, 1]), Tensor.Zeros([1])), "needs x [..., k]"),
+                new("dtypes", () => Tensor.Zeros([2, 3]).MatMulAdd(Tensor.Zeros([3, 4]), Tensor.Zeros([4], DType.Float64)), "dtypes differ"),
+                new("int32", () => Tensor.FromArray(new[] { 1, 2 }, [1, 2]).MatMulAdd(Tensor.Zeros([2, 1]), Tensor.Zeros([1])), "expected a float32 or float64 tensor, got int32[1,2]"),
             ],
         };
 

@@ -29,6 +29,54 @@ internal sealed partial class CpuBackend
         }
     }
 
+    public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f: MatMulAddRowImpl(m, n, k, f.Data, Data<float>(b), Data<float>(bias), Data<float>(c)); break;
+            case CpuStorage<double> d: MatMulAddRowImpl(m, n, k, d.Data, Data<double>(b), Data<double>(bias), Data<double>(c)); break;
+            default: throw new NotSupportedException($"matmul on {a.DType.Name()}");
+        }
+    }
+
+    /// <summary>The biased product as the backend computes it, on arrays, for tests.</summary>
+    internal static void MatMulAddRowArrays<T>(int m, int n, int k, T[] a, T[] b, T[] bias, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T> => MatMulAddRowImpl(m, n, k, a, b, bias, c);
+
+    /// <summary>
+    /// The packed kernel starts every sum from the bias (one pass over C instead of two, as <c>addmm</c>); the
+    /// dot-product kernel adds it to each finished element. Other products (a few rows, tiny) are small enough that
+    /// adding the bias to each row afterwards costs little.
+    /// </summary>
+    private static void MatMulAddRowImpl<T>(int m, int n, int k, T[] a, T[] b, T[] bias, T[] c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (NarrowProduct<T>.IsSupported && n < NarrowColumns && (long)m * n * k >= 4096)
+        {
+            NarrowProduct<T>.Multiply(1, m, n, k, a, b, false, c, bias);
+            return;
+        }
+
+        if (PackedGemm<T>.IsSupported && m >= 6 && (long)m * n * k >= 4096)
+        {
+            PackedGemm<T>.Multiply(1, m, n, k, a, false, b, false, c, bias);
+            return;
+        }
+
+        MatMulImpl(1, m, n, k, a, false, b, false, c);
+        var row = bias.AsSpan(0, n);
+        for (int i = 0; i < m; i++)
+        {
+            var cRow = c.AsSpan(i * n, n);
+            TensorPrimitives.Add(cRow, row, cRow);
+        }
+    }
+
     /// <summary>The product as the backend computes it (kernel chosen by shape), on arrays, for tests.</summary>
     internal static void MatMulArrays<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
         where T : unmanaged, IFloatingPointIeee754<T> => MatMulImpl(batch, m, n, k, a, ta, b, tb, c);

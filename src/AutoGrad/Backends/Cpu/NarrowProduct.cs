@@ -23,24 +23,27 @@ internal static class NarrowProduct<T>
 
     public static bool IsSupported => PackedGemm<T>.IsSupported;
 
-    /// <summary>C[q] = A[q]·op(B[q]) with A row-major [m, k] and op(B) of n columns; B is [k, n], or [n, k] when <paramref name="tb"/>.</summary>
-    public static void Multiply(int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c)
+    /// <summary>
+    /// C[q] = A[q]·op(B[q]) with A row-major [m, k] and op(B) of n columns; B is [k, n], or [n, k] when <paramref name="tb"/>.
+    /// A <paramref name="bias"/> of n elements is added to each finished element: bitwise the product followed by an add.
+    /// </summary>
+    public static void Multiply(int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c, T[]? bias = null)
     {
         int rows = batch * m;
         int parts = (long)rows * n * k >= ParallelWork ? Math.Min(ComputePool.Threads, rows) : 1;
         if (parts == 1)
         {
-            Part(0, rows, batch, m, n, k, a, b, tb, c);
+            Part(0, rows, batch, m, n, k, a, b, tb, c, bias);
         }
         else
         {
-            Parts(rows, batch, m, n, k, a, b, tb, c, parts);
+            Parts(rows, batch, m, n, k, a, b, tb, c, parts, bias);
         }
     }
 
     // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
-    private static void Parts(int rows, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c, int parts) =>
-        ComputePool.For(parts, part => Part((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), batch, m, n, k, a, b, tb, c));
+    private static void Parts(int rows, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c, int parts, T[]? bias) =>
+        ComputePool.For(parts, part => Part((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), batch, m, n, k, a, b, tb, c, bias));
 
     /// <summary>Rows [start, end) of C; with B not transposed, this part first writes its own copy of Bᵀ.</summary>
     /// <remarks>
@@ -48,11 +51,12 @@ internal static class NarrowProduct<T>
     /// by the calling core, made the other core fetch every line of it from the writer's cache, which cost
     /// several times the transposition.
     /// </remarks>
-    private static void Part(int start, int end, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c)
+    private static void Part(int start, int end, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c, T[]? bias)
     {
         if (tb)
         {
             Rows(start, end, m, n, k, a, b, c);
+            AddBias(start, end, n, c, bias);
             return;
         }
 
@@ -61,10 +65,28 @@ internal static class NarrowProduct<T>
         {
             Transpose(batch, n, k, b, rowsOfB);
             Rows(start, end, m, n, k, a, rowsOfB, c);
+            AddBias(start, end, n, c, bias);
         }
         finally
         {
             ArrayPool<T>.Shared.Return(rowsOfB);
+        }
+    }
+
+    /// <summary>Adds the bias to rows [start, end) of C, which this part just wrote and still has in cache.</summary>
+    private static void AddBias(int start, int end, int n, T[] c, T[]? bias)
+    {
+        if (bias is null)
+        {
+            return;
+        }
+
+        for (int row = start; row < end; row++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                c[row * n + j] += bias[j];
+            }
         }
     }
 

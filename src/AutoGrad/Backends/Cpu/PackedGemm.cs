@@ -50,13 +50,17 @@ internal static class PackedGemm<T>
     /// <summary>Elements of C from which even a thin product (an outer product of backward at batch 1) is split: writing C is then the cost.</summary>
     private const long ParallelOutput = 1L << 17;
 
-    /// <summary>C[b] = op(A[b])·op(B[b]) for each batch entry; all buffers contiguous as in <see cref="IBackend.MatMul"/>.</summary>
+    /// <summary>
+    /// C[b] = op(A[b])·op(B[b]) for each batch entry; all buffers contiguous as in <see cref="IBackend.MatMul"/>.
+    /// With a <paramref name="bias"/> of n elements, each element's sum starts from bias[column] instead of zero
+    /// (<c>addmm</c>): C = op(A)·op(B) + 1·biasᵀ without a second pass over C.
+    /// </summary>
     /// <remarks>
     /// Large products are split once into one job per core, along the rows or the columns of C, whichever is
     /// longer; each job packs its own operands, so packing runs in parallel too. Every element of C is still
     /// one fixed sequence of FMAs in k order, whoever computes it.
     /// </remarks>
-    public static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+    public static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias = null)
     {
         int panels = (n + NR - 1) / NR;
         int blocks = (m + MR - 1) / MR;
@@ -68,17 +72,17 @@ internal static class PackedGemm<T>
         int parts = worthSplitting ? Math.Min(ComputePool.Threads, splitRows ? blocks : panels) : 1;
         if (parts <= 1)
         {
-            Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, 0, panels);
+            Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, 0, panels, 0, k, bias);
             return;
         }
 
         if (!splitRows && batch == 1 && k >= SplitKDepth && (long)m * n <= SplitKOutput)
         {
-            KParts(m, n, k, a, ta, b, tb, c);
+            KParts(m, n, k, a, ta, b, tb, c, bias);
             return;
         }
 
-        Parts(batch, m, n, k, a, ta, b, tb, c, splitRows, blocks, panels, parts);
+        Parts(batch, m, n, k, a, ta, b, tb, c, splitRows, blocks, panels, parts, bias);
     }
 
     /// <summary>Depth from which a product with fewer rows than columns (x·W at a small batch) is split along k.</summary>
@@ -90,7 +94,7 @@ internal static class PackedGemm<T>
     /// <summary>
     /// C = op(A)·op(B) split along k: each core multiplies its own range of op(B)'s rows, part 0 into C and the
     /// others into scratch, then the partial products are added to C in part order (deterministic for a given
-    /// number of cores).
+    /// number of cores). A bias starts part 0's sums.
     /// </summary>
     /// <remarks>
     /// Why: at a small batch, x·W1 split by columns makes each core read half of every row of W1, rows the
@@ -98,7 +102,7 @@ internal static class PackedGemm<T>
     /// modified costs several L2 hits. Split along k, each core reads the rows it wrote itself (as the batch-1
     /// row kernel does).
     /// </remarks>
-    private static void KParts(int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
+    private static void KParts(int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias)
     {
         int parts = ComputePool.Threads;
         var partials = new T[parts][];
@@ -114,7 +118,7 @@ internal static class PackedGemm<T>
             ComputePool.For(parts, part =>
             {
                 int k0 = (int)((long)k * part / parts), k1 = (int)((long)k * (part + 1) / parts);
-                Job(1, m, n, k, a, ta, b, tb, partials[part], 0, blocks, 0, panels, k0, k1);
+                Job(1, m, n, k, a, ta, b, tb, partials[part], 0, blocks, 0, panels, k0, k1, part == 0 ? bias : null);
             });
             for (int part = 1; part < parts; part++)
             {
@@ -131,7 +135,7 @@ internal static class PackedGemm<T>
     }
 
     // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
-    private static void Parts(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, bool splitRows, int blocks, int panels, int parts)
+    private static void Parts(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, bool splitRows, int blocks, int panels, int parts, T[]? bias)
     {
         ComputePool.For(parts, part =>
         {
@@ -139,23 +143,21 @@ internal static class PackedGemm<T>
             int first = (int)((long)total * part / parts), last = (int)((long)total * (part + 1) / parts);
             if (splitRows)
             {
-                Job(batch, m, n, k, a, ta, b, tb, c, first, last, 0, panels);
+                Job(batch, m, n, k, a, ta, b, tb, c, first, last, 0, panels, 0, k, bias);
             }
             else
             {
-                Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, first, last);
+                Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, first, last, 0, k, bias);
             }
         });
     }
 
-    /// <summary>Row blocks [b0, b1) × panels [p0, p1) of C for every batch entry, blocked over k and over panels.</summary>
+    /// <summary>
+    /// Row blocks [b0, b1) × panels [p0, p1) of C for every batch entry, over the k range [kBegin, kEnd):
+    /// C = op(A)[:, kBegin:kEnd]·op(B)[kBegin:kEnd, :] (+ bias), blocked over k and over panels.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
-    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1) =>
-        Job(batch, m, n, k, a, ta, b, tb, c, b0, b1, p0, p1, 0, k);
-
-    /// <summary>As above over the k range [kBegin, kEnd) only: C = op(A)[:, kBegin:kEnd]·op(B)[kBegin:kEnd, :].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1, int kBegin, int kEnd)
+    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1, int kBegin, int kEnd, T[]? bias)
     {
         int depth = kEnd - kBegin;
         int kBlocks = (depth + KC - 1) / KC;
@@ -199,7 +201,7 @@ internal static class PackedGemm<T>
                                 int col0 = p * NR;
                                 int cols = Math.Min(NR, n - col0);
                                 int bOff = (p - pc) * NR * kc;
-                                Tile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge);
+                                Tile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge, accumulate ? null : bias, col0);
                             }
                         }
                     }
@@ -216,10 +218,12 @@ internal static class PackedGemm<T>
 
     /// <summary>
     /// One rows × cols tile of C (at most MR × NR): straight into C when it fills a kernel, else through a
-    /// scratch tile (holding C's partial sums when accumulating) whose valid part is copied back.
+    /// scratch tile (holding C's partial sums when accumulating) whose valid part is copied back. A bias
+    /// (columns col0 … col0 + cols of it) is written into the tile's rows first and accumulated onto: the tile
+    /// is in L1 then, so this costs a few dozen vector moves against the kernel's kc·24 multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge)
+    private static void Tile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge, T[]? bias, int col0)
     {
         // Edge strips of up to 6 rows run the half-height kernel: a 4-row strip (m = 64 = 5·12 + 4) then costs
         // half a full tile instead of a whole one.
@@ -227,11 +231,31 @@ internal static class PackedGemm<T>
         int kernelRows = half ? HalfMR : MR;
         if (rows == kernelRows && cols == NR)
         {
-            Run(half, kc, packedA, aOff, packedB, bOff, c, cOff, ldc, accumulate);
+            if (bias is not null)
+            {
+                var b0 = Vector512.LoadUnsafe(ref bias[col0]);
+                var b1 = Vector512.LoadUnsafe(ref bias[col0 + W]);
+                for (int r = 0; r < rows; r++)
+                {
+                    b0.StoreUnsafe(ref c[cOff + r * ldc]);
+                    b1.StoreUnsafe(ref c[cOff + r * ldc + W]);
+                }
+            }
+
+            Run(half, kc, packedA, aOff, packedB, bOff, c, cOff, ldc, accumulate || bias is not null);
             return;
         }
 
-        if (accumulate)
+        if (bias is not null)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                Array.Copy(bias, col0, edge, r * NR, cols);
+            }
+
+            accumulate = true;
+        }
+        else if (accumulate)
         {
             for (int r = 0; r < rows; r++)
             {
