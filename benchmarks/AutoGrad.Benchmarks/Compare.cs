@@ -37,11 +37,11 @@ public static class Compare
             };
             var x = Tensor.RandomUniform([batch, 784], g);
             var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
-            // The library's cross-entropy (a fused op), as nn.CrossEntropyLoss on the other side.
+            // The library's dense-layer product (MatMulAdd, as nn.Linear's addmm) and cross-entropy (a fused op, as nn.CrossEntropyLoss) on the other side.
             var grad = Transforms.Grad((TensorTree q) =>
             {
-                var h = (x.MatMul(q["W1"]) + q["b1"]).Sigmoid();
-                return Nn.Losses.Loss.CrossEntropy(h.MatMul(q["W2"]) + q["b2"], labels);
+                var h = x.MatMulAdd(q["W1"], q["b1"]).Sigmoid();
+                return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(q["W2"], q["b2"]), labels);
             });
             // The library's own SGD, as torch.optim.SGD on the other side (one fused pass per parameter).
             var sgd = new Nn.Optim.Sgd(0.1);

@@ -33,8 +33,8 @@ public class MlpStepBenchmarks
         _labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray());
         _grad = Transforms.Grad((TensorTree p) =>
         {
-            var h = (_x.MatMul(p["W1"]) + p["b1"]).Sigmoid();
-            return Nn.Losses.Loss.CrossEntropy(h.MatMul(p["W2"]) + p["b2"], _labels);
+            var h = _x.MatMulAdd(p["W1"], p["b1"]).Sigmoid();
+            return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(p["W2"], p["b2"]), _labels);
         });
     }
 

@@ -66,8 +66,10 @@ public sealed class Linear
             throw new TensorOpException("Linear", $"input {x.DType.Name()}{x.Shape} must end in {InFeatures} features (layer {InFeatures} → {OutFeatures})", file, line);
         }
 
-        var y = x.MatMul(parameters["W"], file, line);
-        return HasBias ? y.Add(parameters["b"], file, line) : y;
+        // With a bias, one fused op (the sums start from the bias, as torch's addmm): no second pass over y.
+        return HasBias
+            ? x.MatMulAdd(parameters["W"], parameters["b"], file, line)
+            : x.MatMul(parameters["W"], file, line);
     }
 
     /// <inheritdoc/>
