@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AutoGrad.Backends.Cpu;
 
@@ -370,7 +371,18 @@ internal static class PackedGemm<T>
             // Walking one row at a time instead wrote every 12th element and cost ~15% of a 512×784×512 product.
             ref T row = ref a[aBase + row0 * k + k0];
             ref T to = ref packed[at];
-            for (int kk = 0; kk < kc; kk++)
+            int kk = 0;
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+            {
+                // Sixteen k at a time in registers (see TransposeStrip16): a third of the scalar moves' time.
+                for (; kk + 16 <= kc; kk += 16)
+                {
+                    TransposeStrip16(ref Unsafe.As<T, float>(ref Unsafe.Add(ref row, kk)), k, ref Unsafe.As<T, float>(ref to));
+                    to = ref Unsafe.Add(ref to, 16 * MR);
+                }
+            }
+
+            for (; kk < kc; kk++)
             {
                 ref T col = ref Unsafe.Add(ref row, kk);
                 Unsafe.Add(ref to, 0) = col;
@@ -420,6 +432,51 @@ internal static class PackedGemm<T>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// to[j·12 + r] = src[r·ld + j] for r &lt; 12, j &lt; 16: sixteen k of a 12-row strip, transposed in registers.
+    /// </summary>
+    /// <remarks>
+    /// Each group of four rows is transposed within 128-bit lanes (two rounds of unpacks), which leaves in lane ℓ of
+    /// vector i the four rows' elements at k = 4ℓ + i: exactly the 16 bytes that group contributes to that k's row of
+    /// the strip, stored as one 128-bit piece. 24 shuffles and 48 small stores per 16 k, against 192 scalar loads and
+    /// 192 scalar stores.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeStrip16(ref float src, int ld, ref float to)
+    {
+        for (int group = 0; group < MR / 4; group++)
+        {
+            ref float r0 = ref Unsafe.Add(ref src, 4 * group * ld);
+            var v0 = Vector512.LoadUnsafe(ref r0);
+            var v1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref r0, ld));
+            var v2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref r0, 2 * ld));
+            var v3 = Vector512.LoadUnsafe(ref Unsafe.Add(ref r0, 3 * ld));
+            var t0 = Avx512F.UnpackLow(v0, v1).AsDouble();   // per lane: v0[0] v1[0] v0[1] v1[1]
+            var t1 = Avx512F.UnpackHigh(v0, v1).AsDouble();  // per lane: v0[2] v1[2] v0[3] v1[3]
+            var t2 = Avx512F.UnpackLow(v2, v3).AsDouble();
+            var t3 = Avx512F.UnpackHigh(v2, v3).AsDouble();
+            var u0 = Avx512F.UnpackLow(t0, t2).AsSingle();   // per lane ℓ: the four rows at k = 4ℓ
+            var u1 = Avx512F.UnpackHigh(t0, t2).AsSingle();  // k = 4ℓ + 1
+            var u2 = Avx512F.UnpackLow(t1, t3).AsSingle();   // k = 4ℓ + 2
+            var u3 = Avx512F.UnpackHigh(t1, t3).AsSingle();  // k = 4ℓ + 3
+            ref float d = ref Unsafe.Add(ref to, 4 * group);
+            StoreLanes(u0, ref d);
+            StoreLanes(u1, ref Unsafe.Add(ref d, MR));
+            StoreLanes(u2, ref Unsafe.Add(ref d, 2 * MR));
+            StoreLanes(u3, ref Unsafe.Add(ref d, 3 * MR));
+        }
+    }
+
+    /// <summary>Lane ℓ of <paramref name="v"/> to d[ℓ·4·MR]: the strip rows k, k + 4, k + 8, k + 12.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<float> v, ref float d)
+    {
+        v.GetLower().GetLower().StoreUnsafe(ref d);
+        Avx512F.ExtractVector128(v, 1).StoreUnsafe(ref Unsafe.Add(ref d, 4 * MR));
+        Avx512F.ExtractVector128(v, 2).StoreUnsafe(ref Unsafe.Add(ref d, 8 * MR));
+        Avx512F.ExtractVector128(v, 3).StoreUnsafe(ref Unsafe.Add(ref d, 12 * MR));
     }
 
     /// <summary>The 12 × 2-vector tile: C[r, j] = Σ_kk A[kk, r]·B[kk, j], written to c at cOff with row stride ldc.</summary>
