@@ -25,7 +25,10 @@ internal static class ComputePool
     private static readonly int WorkerCount = Math.Max(0, Environment.ProcessorCount - 1);
     private static readonly object Gate = new();
     private static readonly object Sleep = new();
-    private static Region? _region;
+    private static RegionBase? _region;
+
+    /// <summary>Workers inside a region's <see cref="RegionBase.Run"/>: counted before they read <see cref="_region"/>.</summary>
+    private static int _visitors;
     private static long _generation;
     private static int _sleepers;
     private static bool _started;
@@ -37,13 +40,23 @@ internal static class ComputePool
     public static int Threads => WorkerCount + 1;
 
     /// <summary>Runs <paramref name="body"/>(0 … parts − 1), in parallel where cores are free; returns when all are done.</summary>
-    public static void For(int parts, Action<int> body)
+    /// <remarks>A capturing lambda allocates its closure and delegate on every call; hot kernels use the overload with a state.</remarks>
+    public static void For(int parts, Action<int> body) =>
+        For(parts, body, static (b, part) => b(part));
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(<paramref name="state"/>, 0 … parts − 1), in parallel where cores are free; returns when
+    /// all are done. With a static lambda (its delegate is cached) and the captured values in a value-tuple state, a
+    /// region allocates nothing: its bookkeeping is one object per state type, reused (regions never overlap: they run
+    /// under the gate).
+    /// </summary>
+    public static void For<TState>(int parts, TState state, Action<TState, int> body)
     {
         if (parts <= 1 || WorkerCount == 0 || _inside || !Monitor.TryEnter(Gate))
         {
             for (int i = 0; i < parts; i++)
             {
-                body(i);
+                body(state, i);
             }
 
             return;
@@ -52,7 +65,8 @@ internal static class ComputePool
         try
         {
             EnsureStarted();
-            var region = new Region(body, parts);
+            var region = Region<TState>.Shared;
+            region.Start(parts, state, body);
             Volatile.Write(ref _region, region);
             Interlocked.Increment(ref _generation);
             if (Volatile.Read(ref _sleepers) > 0)
@@ -79,8 +93,16 @@ internal static class ComputePool
                 spin.SpinOnce(sleep1Threshold: -1);
             }
 
+            // Before the region object is reused, every worker must have left it: one still scanning its parts
+            // would otherwise see the next region's parts half set up.
             Volatile.Write(ref _region, null);
-            region.Error?.Throw();
+            while (Volatile.Read(ref _visitors) > 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+
+            var error = region.Finish();
+            error?.Throw();
         }
         finally
         {
@@ -130,18 +152,47 @@ internal static class ComputePool
             }
 
             seen = Volatile.Read(ref _generation);
+            Interlocked.Increment(ref _visitors);
             Volatile.Read(ref _region)?.Run(own);
+            Interlocked.Decrement(ref _visitors);
         }
     }
 
-    private sealed class Region(Action<int> body, int parts)
+    /// <summary>One parallel region's parts: who has claimed which, how many are left, the first error.</summary>
+    private abstract class RegionBase
     {
-        private readonly int _parts = parts;
-        private readonly int[] _claimed = new int[parts];
+        private int _parts;
+        private int[] _claimed = [];
 
-        public int Pending = parts;
+        public int Pending;
 
-        public ExceptionDispatchInfo? Error { get; private set; }
+        private ExceptionDispatchInfo? _error;
+
+        protected void Reset(int parts)
+        {
+            if (_claimed.Length < parts)
+            {
+                _claimed = new int[parts];
+            }
+
+            Array.Clear(_claimed, 0, parts);
+            _parts = parts;
+            _error = null;
+            Volatile.Write(ref Pending, parts);
+        }
+
+        /// <summary>Drops the region's references (so that it keeps no buffers alive) and returns its first error.</summary>
+        public ExceptionDispatchInfo? Finish()
+        {
+            Clear();
+            var error = _error;
+            _error = null;
+            return error;
+        }
+
+        protected abstract void Invoke(int part);
+
+        protected abstract void Clear();
 
         /// <summary>Runs part <paramref name="own"/> if nobody has yet, then any part still unclaimed.</summary>
         public void Run(int own)
@@ -166,16 +217,40 @@ internal static class ComputePool
 
             try
             {
-                body(i);
+                Invoke(i);
             }
             catch (Exception e)
             {
-                Error ??= ExceptionDispatchInfo.Capture(e);
+                Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
             }
             finally
             {
                 Interlocked.Decrement(ref Pending);
             }
+        }
+    }
+
+    /// <summary>The region for one state type, reused from one parallel call to the next.</summary>
+    private sealed class Region<TState> : RegionBase
+    {
+        public static readonly Region<TState> Shared = new();
+
+        private TState _state = default!;
+        private Action<TState, int>? _body;
+
+        public void Start(int parts, TState state, Action<TState, int> body)
+        {
+            _state = state;
+            _body = body;
+            Reset(parts);
+        }
+
+        protected override void Invoke(int part) => _body!(_state, part);
+
+        protected override void Clear()
+        {
+            _state = default!;
+            _body = null;
         }
     }
 }

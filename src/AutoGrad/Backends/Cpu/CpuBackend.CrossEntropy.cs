@@ -44,8 +44,8 @@ internal sealed partial class CpuBackend
     // Its own method: see UnaryParts.
     private static void CrossEntropyParts<T>(T[] z, int[] labels, T[]? c, int rows, int classes, T[] y, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
-            CrossEntropyRows(z, labels, c, classes, y, (int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts)));
+        ComputePool.For(parts, (z, labels, c, rows, classes, y, parts), static (s, part) =>
+            CrossEntropyRows(s.z, s.labels, s.c, s.classes, s.y, (int)((long)s.rows * part / s.parts), (int)((long)s.rows * (part + 1) / s.parts)));
 
     /// <summary>Rows [first, last): the exponentials of the whole block in one vectorized pass, the rest per row.</summary>
     /// <remarks>

@@ -31,14 +31,15 @@ internal sealed partial class CpuBackend
         UnaryParts(kernel, p0, p1, x, y, parts);
     }
 
-    // The parallel paths live in their own methods: a lambda capturing a method's parameters makes the compiler
-    // allocate its closure on entry to that method, on the serial path too (most calls of a training step).
+    // The parallel paths live in their own methods and pass their values as a state to a static lambda: a lambda
+    // capturing a method's parameters makes the compiler allocate its closure on entry to that method, on the serial
+    // path too, and its delegate on every call.
     private static void UnaryParts<T>(UnaryKernel kernel, double p0, double p1, T[] x, T[] y, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (kernel, p0, p1, x, y, parts), static (s, part) =>
         {
-            var (start, length) = PartRange(x.Length, parts, part);
-            UnaryRange(kernel, p0, p1, x.AsSpan(start, length), y.AsSpan(start, length));
+            var (start, length) = PartRange(s.x.Length, s.parts, part);
+            UnaryRange(s.kernel, s.p0, s.p1, s.x.AsSpan(start, length), s.y.AsSpan(start, length));
         });
 
     /// <summary>
@@ -185,18 +186,18 @@ internal sealed partial class CpuBackend
 
     private static void BinaryRunParts<T>(BinaryKernel kernel, T[] a, int ia, T[] b, int ib, T[] y, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (kernel, a, ia, b, ib, y, parts), static (s, part) =>
         {
-            var (start, length) = PartRange(y.Length, parts, part);
-            BinaryRun(kernel, a, start * ia, ia, b, start * ib, ib, y.AsSpan(start, length));
+            var (start, length) = PartRange(s.y.Length, s.parts, part);
+            BinaryRun(s.kernel, s.a, start * s.ia, s.ia, s.b, start * s.ib, s.ib, s.y.AsSpan(start, length));
         });
 
     private static void BinaryRowParts<T>(BinaryKernel kernel, T[] a, int[] sa, T[] b, int[] sb, T[] y, int[] dims, int rows, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (kernel, a, sa, b, sb, y, dims, rows, parts), static (s, part) =>
         {
-            int first = (int)((long)rows * part / parts), last = (int)((long)rows * (part + 1) / parts);
-            BinaryRows(kernel, a, sa, b, sb, y, dims, first, last);
+            int first = (int)((long)s.rows * part / s.parts), last = (int)((long)s.rows * (part + 1) / s.parts);
+            BinaryRows(s.kernel, s.a, s.sa, s.b, s.sb, s.y, s.dims, first, last);
         });
 
     /// <summary>Rows [first, last) of a coalesced broadcast binary op, a row being one run along the last axis.</summary>

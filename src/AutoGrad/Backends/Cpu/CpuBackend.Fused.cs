@@ -55,13 +55,13 @@ internal sealed partial class CpuBackend
         ActivationGradParts(kind, s, g, output, parts);
     }
 
-    // Its own method: a lambda capturing the parameters above would allocate its closure on the serial path too.
+    // Its own method, with a static lambda over a state: see UnaryParts.
     private static void ActivationGradParts<T>(ActivationGradKind kind, T[] s, T[] g, T[] output, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (kind, s, g, output, parts), static (st, part) =>
         {
-            var (start, length) = PartRange(output.Length, parts, part);
-            ActivationGradRange(kind, s.AsSpan(start, length), g.AsSpan(start, length), output.AsSpan(start, length));
+            var (start, length) = PartRange(st.output.Length, st.parts, part);
+            ActivationGradRange(st.kind, st.s.AsSpan(start, length), st.g.AsSpan(start, length), st.output.AsSpan(start, length));
         });
 
     /// <summary>
@@ -119,13 +119,13 @@ internal sealed partial class CpuBackend
         AxpbyParts(alpha, x, beta, y, squareY, output, parts);
     }
 
-    // Its own method: a lambda capturing the parameters above would allocate its closure on the serial path too.
+    // Its own method, with a static lambda over a state: see UnaryParts.
     private static void AxpbyParts<T>(T alpha, T[] x, T beta, T[] y, bool squareY, T[] output, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (alpha, x, beta, y, squareY, output, parts), static (s, part) =>
         {
-            var (start, length) = PartRange(output.Length, parts, part);
-            AxpbyRange(alpha, x.AsSpan(start, length), beta, y.AsSpan(start, length), squareY, output.AsSpan(start, length));
+            var (start, length) = PartRange(s.output.Length, s.parts, part);
+            AxpbyRange(s.alpha, s.x.AsSpan(start, length), s.beta, s.y.AsSpan(start, length), s.squareY, s.output.AsSpan(start, length));
         });
 
     /// <summary>out = x·α + y·β, or x·α + (y·y)·β: the roundings of the composed <c>x * α + y * y * β</c>.</summary>
@@ -174,13 +174,13 @@ internal sealed partial class CpuBackend
         AdaptiveStepParts(x, alpha, y, z, gamma, eps, output, parts);
     }
 
-    // Its own method: a lambda capturing the parameters above would allocate its closure on the serial path too.
+    // Its own method, with a static lambda over a state: see UnaryParts.
     private static void AdaptiveStepParts<T>(T[] x, T alpha, T[] y, T[] z, T gamma, T eps, T[] output, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (x, alpha, y, z, gamma, eps, output, parts), static (s, part) =>
         {
-            var (start, length) = PartRange(output.Length, parts, part);
-            AdaptiveStepRange(x.AsSpan(start, length), alpha, y.AsSpan(start, length), z.AsSpan(start, length), gamma, eps, output.AsSpan(start, length));
+            var (start, length) = PartRange(s.output.Length, s.parts, part);
+            AdaptiveStepRange(s.x.AsSpan(start, length), s.alpha, s.y.AsSpan(start, length), s.z.AsSpan(start, length), s.gamma, s.eps, s.output.AsSpan(start, length));
         });
 
     /// <summary>out = x − (y·α) / (√z / γ + ε): the roundings of the composed <c>x - y * α / (z.Sqrt() / γ + ε)</c>.</summary>

@@ -161,16 +161,16 @@ internal sealed partial class CpuBackend
         }
     }
 
-    // Its own method: a lambda capturing MatMulImpl's parameters would allocate its closure on every product.
+    // Its own method, with a static lambda over a state: a lambda capturing MatMulImpl's parameters would allocate its closure on every product.
     private static void MatMulRowParts<T>(int rows, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int chunks = Math.Min(rows, ComputePool.Threads);
-        ComputePool.For(chunks, chunk =>
+        ComputePool.For(chunks, (rows, chunks, m, n, k, a, ta, b, tb, c), static (s, chunk) =>
         {
-            int start = (int)((long)rows * chunk / chunks);
-            int end = (int)((long)rows * (chunk + 1) / chunks);
-            MatMulRows(start, end, m, n, k, a, ta, b, tb, c);
+            int start = (int)((long)s.rows * chunk / s.chunks);
+            int end = (int)((long)s.rows * (chunk + 1) / s.chunks);
+            MatMulRows(start, end, s.m, s.n, s.k, s.a, s.ta, s.b, s.tb, s.c);
         });
     }
 

@@ -76,12 +76,12 @@ internal sealed partial class CpuBackend
     /// <summary>Column sums split by columns across the cores (its own method: see <see cref="UnaryParts{T}"/>).</summary>
     private static void ColumnSumParts<T>(T[] x, int outer, int n, int inner, T[] y, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, part =>
+        ComputePool.For(parts, (x, outer, n, inner, y, parts), static (s, part) =>
         {
-            var (start, length) = PartRange(inner, parts, part);
-            for (int o = 0; o < outer; o++)
+            var (start, length) = PartRange(s.inner, s.parts, part);
+            for (int o = 0; o < s.outer; o++)
             {
-                ColumnSums(x, o * n * inner, n, inner, start, length, y, o * inner + start);
+                ColumnSums(s.x, o * s.n * s.inner, s.n, s.inner, start, length, s.y, o * s.inner + start);
             }
         });
 

@@ -41,9 +41,10 @@ internal static class NarrowProduct<T>
         }
     }
 
-    // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
+    // Its own method, with a static lambda over a state: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
     private static void Parts(int rows, int batch, int m, int n, int k, T[] a, T[] b, bool tb, T[] c, int parts, T[]? bias) =>
-        ComputePool.For(parts, part => Part((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts), batch, m, n, k, a, b, tb, c, bias));
+        ComputePool.For(parts, (rows, parts, batch, m, n, k, a, b, tb, c, bias), static (s, part) =>
+            Part((int)((long)s.rows * part / s.parts), (int)((long)s.rows * (part + 1) / s.parts), s.batch, s.m, s.n, s.k, s.a, s.b, s.tb, s.c, s.bias));
 
     /// <summary>Rows [start, end) of C; with B not transposed, this part first writes its own copy of Bᵀ.</summary>
     /// <remarks>

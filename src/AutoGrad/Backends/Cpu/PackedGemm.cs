@@ -106,7 +106,7 @@ internal static class PackedGemm<T>
     private static void KParts(int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias)
     {
         int parts = ComputePool.Threads;
-        var partials = new T[parts][];
+        var partials = ArrayPool<T[]>.Shared.Rent(parts);
         partials[0] = c;
         for (int part = 1; part < parts; part++)
         {
@@ -116,10 +116,10 @@ internal static class PackedGemm<T>
         try
         {
             int blocks = (m + MR - 1) / MR, panels = (n + NR - 1) / NR;
-            ComputePool.For(parts, part =>
+            ComputePool.For(parts, (m, n, k, a, ta, b, tb, partials, blocks, panels, bias, parts), static (s, part) =>
             {
-                int k0 = (int)((long)k * part / parts), k1 = (int)((long)k * (part + 1) / parts);
-                Job(1, m, n, k, a, ta, b, tb, partials[part], 0, blocks, 0, panels, k0, k1, part == 0 ? bias : null);
+                int k0 = (int)((long)s.k * part / s.parts), k1 = (int)((long)s.k * (part + 1) / s.parts);
+                Job(1, s.m, s.n, s.k, s.a, s.ta, s.b, s.tb, s.partials[part], 0, s.blocks, 0, s.panels, k0, k1, part == 0 ? s.bias : null);
             });
             for (int part = 1; part < parts; part++)
             {
@@ -132,23 +132,32 @@ internal static class PackedGemm<T>
             {
                 ArrayPool<T>.Shared.Return(partials[part]);
             }
+
+            Array.Clear(partials, 0, parts);
+            ArrayPool<T[]>.Shared.Return(partials);
         }
     }
 
-    // Its own method: a lambda capturing Multiply's parameters would allocate its closure on the serial path too.
+    /// <summary>A product's operands, handed to the parallel parts as one value.</summary>
+    private readonly record struct Operands(int Batch, int M, int N, int K, T[] A, bool Ta, T[] B, bool Tb, T[] C, T[]? Bias);
+
+    // Its own method, with a static lambda over a state: a capturing lambda would allocate its closure (on the serial
+    // path too, if it captured Multiply's parameters) and its delegate on every product.
     private static void Parts(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, bool splitRows, int blocks, int panels, int parts, T[]? bias)
     {
-        ComputePool.For(parts, part =>
+        var operands = new Operands(batch, m, n, k, a, ta, b, tb, c, bias);
+        ComputePool.For(parts, (operands, splitRows, blocks, panels, parts), static (s, part) =>
         {
-            int total = splitRows ? blocks : panels;
-            int first = (int)((long)total * part / parts), last = (int)((long)total * (part + 1) / parts);
-            if (splitRows)
+            var o = s.operands;
+            int total = s.splitRows ? s.blocks : s.panels;
+            int first = (int)((long)total * part / s.parts), last = (int)((long)total * (part + 1) / s.parts);
+            if (s.splitRows)
             {
-                Job(batch, m, n, k, a, ta, b, tb, c, first, last, 0, panels, 0, k, bias);
+                Job(o.Batch, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, o.C, first, last, 0, s.panels, 0, o.K, o.Bias);
             }
             else
             {
-                Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, first, last, 0, k, bias);
+                Job(o.Batch, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, o.C, 0, s.blocks, first, last, 0, o.K, o.Bias);
             }
         });
     }

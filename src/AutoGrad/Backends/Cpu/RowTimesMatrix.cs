@@ -60,27 +60,20 @@ internal static class RowTimesMatrix<T>
                 }
             }
 
-            // Rows [k0, k1) of B times the matching elements of each op(A) row, columns [j0, j1), into target.
-            void Block(int k0, int k1, int j0, int j1, T[] target, int targetBase)
-            {
-                for (int row = 0; row < rows; row++)
-                {
-                    int q = row / m, i = row % m;
-                    var x = ta ? gathered.AsSpan(row * k + k0, k1 - k0) : a.AsSpan(q * m * k + i * k + k0, k1 - k0);
-                    Row(x, b, q * k * n + k0 * n, n, j0, j1, target, targetBase + row * n);
-                }
-            }
-
+            // The parts' values go to static lambdas as a state: a capturing lambda would allocate a closure and a
+            // delegate on every product.
+            var operands = new Operands(rows, m, n, k, a, ta, gathered, b);
             if (parts <= 1)
             {
-                Block(0, k, 0, n, c, 0);
+                Block(operands, 0, k, 0, n, c, 0);
             }
             else if (splitK)
             {
-                ComputePool.For(parts, part =>
+                ComputePool.For(parts, (operands, c, partials, parts), static (s, part) =>
                 {
-                    int k0 = (int)((long)k * part / parts), k1 = (int)((long)k * (part + 1) / parts);
-                    Block(k0, k1, 0, n, part == 0 ? c : partials, part == 0 ? 0 : (part - 1) * rows * n);
+                    var o = s.operands;
+                    int k0 = (int)((long)o.K * part / s.parts), k1 = (int)((long)o.K * (part + 1) / s.parts);
+                    Block(o, k0, k1, 0, o.N, part == 0 ? s.c : s.partials, part == 0 ? 0 : (part - 1) * o.Rows * o.N);
                 });
                 for (int part = 1; part < parts; part++)
                 {
@@ -89,13 +82,33 @@ internal static class RowTimesMatrix<T>
             }
             else
             {
-                ComputePool.For(parts, part => Block(0, k, (int)((long)columnBlocks * part / parts) * chunk, Math.Min(n, (int)((long)columnBlocks * (part + 1) / parts) * chunk), c, 0));
+                ComputePool.For(parts, (operands, c, columnBlocks, chunk, parts), static (s, part) =>
+                {
+                    var o = s.operands;
+                    int j0 = (int)((long)s.columnBlocks * part / s.parts) * s.chunk;
+                    int j1 = Math.Min(o.N, (int)((long)s.columnBlocks * (part + 1) / s.parts) * s.chunk);
+                    Block(o, 0, o.K, j0, j1, s.c, 0);
+                });
             }
         }
         finally
         {
             ArrayPool<T>.Shared.Return(gathered);
             ArrayPool<T>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>The product's operands: <see cref="Multiply"/>'s arguments, with op(A)'s rows gathered when A is transposed.</summary>
+    private readonly record struct Operands(int Rows, int M, int N, int K, T[] A, bool Ta, T[] Gathered, T[] B);
+
+    /// <summary>Rows [k0, k1) of B times the matching elements of each op(A) row, columns [j0, j1), into target.</summary>
+    private static void Block(in Operands o, int k0, int k1, int j0, int j1, T[] target, int targetBase)
+    {
+        for (int row = 0; row < o.Rows; row++)
+        {
+            int q = row / o.M, i = row % o.M;
+            var x = o.Ta ? o.Gathered.AsSpan(row * o.K + k0, k1 - k0) : o.A.AsSpan(q * o.M * o.K + i * o.K + k0, k1 - k0);
+            Row(x, o.B, q * o.K * o.N + k0 * o.N, o.N, j0, j1, target, targetBase + row * o.N);
         }
     }
 
