@@ -79,8 +79,8 @@ public sealed partial class Tensor
     /// <summary>
     /// A dense layer's forward, this·<paramref name="weight"/> + <paramref name="bias"/>, in one op: this [..., k]
     /// (rank ≥ 1), weight [k, n], bias [n] added to every row; the result is [..., n]. The same value as
-    /// <c>MatMul(weight) + bias</c> up to rounding (every sum starts from the bias, as PyTorch's <c>addmm</c>, so the
-    /// bias costs no second pass over the result), with the same gradients.
+    /// <c>MatMul(weight) + bias</c> up to rounding, with the same gradients. As PyTorch's <c>addmm</c>, the bias costs no
+    /// second pass over the result: large products start every sum from it, narrow ones add it to each finished element.
     /// </summary>
     public Tensor MatMulAdd(Tensor weight, Tensor bias, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

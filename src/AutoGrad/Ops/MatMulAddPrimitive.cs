@@ -4,8 +4,8 @@ namespace AutoGrad.Ops;
 
 /// <summary>
 /// A dense layer's forward in one op: y = x·W + b with x [m, k], W [k, n] and the bias b [n] added to every row
-/// (PyTorch's <c>addmm</c>, which its <c>nn.Linear</c> calls). The backend starts every sum of the product from the
-/// bias, so the bias costs no second pass over y. Its derivatives are those of the composition
+/// (PyTorch's <c>addmm</c>, which its <c>nn.Linear</c> calls). The backend folds the bias into the product (the packed
+/// kernel starts each sum from it, the narrow kernel adds it to each finished element), so it costs no second pass over y. Its derivatives are those of the composition
 /// <c>x.MatMul(W) + b</c>, written with matrix products and a column sum; the public
 /// <see cref="Tensor.MatMulAdd"/> (any leading dims on x) is a composite over this.
 /// </summary>

@@ -43,7 +43,7 @@ internal static class PrimitiveRegistry
             new("OneHot", "structural", false, "one-hot encoding of int32 labels; no gradient", typeof(OneHotPrimitive)),
             new("SoftmaxCrossEntropy", "fused", true, "logsumexp(z[r]) − z[r, label[r]] per row of logits [n, C], int32 labels [n], in one pass; VJP SoftmaxCrossEntropyGrad(z, labels, g), labels none", typeof(SoftmaxCrossEntropyPrimitive)),
             new("SoftmaxCrossEntropyGrad", "fused", true, "(softmax(z[r]) − onehot(label[r]))·c[r] in one pass per row (the VJP above); VJP p ⊙ (w − ⟨p, w⟩), w = u·c, for z and Σ_j u·(p − onehot) for c", typeof(SoftmaxCrossEntropyGradPrimitive)),
-            new("MatMulAdd", "fused", true, "x·W + b, b [n] added to every row of x [m, k]·W [k, n], the sums starting from the bias (addmm); VJP g·Wᵀ, xᵀ·g, Σ_rows g", typeof(MatMulAddPrimitive)),
+            new("MatMulAdd", "fused", true, "x·W + b, b [n] added to every row of x [m, k]·W [k, n], folded into the product (addmm); VJP g·Wᵀ, xᵀ·g, Σ_rows g", typeof(MatMulAddPrimitive)),
             new("Axpby", "fused", true, "α·x + β·y in one pass (optimizer steps, moving averages); VJP α·g and β·g", typeof(AxpbyPrimitive)),
             new("AxpbySquare", "fused", true, "α·x + β·y² in one pass (second-moment averages); VJP α·g and 2β·y·g", typeof(AxpbyPrimitive)),
             new("AdaptiveStep", "fused", true, "x − α·y/(√z/γ + ε) in one pass (Adam, RMSprop, Adagrad updates); VJP g, −α·g/d, α·y·g/(2γ√z·d²)", typeof(AdaptiveStepPrimitive)),

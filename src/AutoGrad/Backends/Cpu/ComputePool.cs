@@ -39,11 +39,6 @@ internal static class ComputePool
     /// <summary>The number of threads a region can use: the caller and the workers.</summary>
     public static int Threads => WorkerCount + 1;
 
-    /// <summary>Runs <paramref name="body"/>(0 … parts − 1), in parallel where cores are free; returns when all are done.</summary>
-    /// <remarks>A capturing lambda allocates its closure and delegate on every call; hot kernels use the overload with a state.</remarks>
-    public static void For(int parts, Action<int> body) =>
-        For(parts, body, static (b, part) => b(part));
-
     /// <summary>
     /// Runs <paramref name="body"/>(<paramref name="state"/>, 0 … parts − 1), in parallel where cores are free; returns when
     /// all are done. With a static lambda (its delegate is cached) and the captured values in a value-tuple state, a
