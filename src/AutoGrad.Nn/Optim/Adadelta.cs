@@ -74,7 +74,7 @@ public sealed class Adadelta : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: false);
         var squareAvg = OptimizerState.Slot(Owner, state, SquareAvgKey, parameters);
         var accDelta = OptimizerState.Slot(Owner, state, AccDeltaKey, parameters);
 
@@ -95,7 +95,7 @@ public sealed class Adadelta : IOptimizer
 
         var newState = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
+            { OptimizerState.StepKey, OptimizerState.NextStep(Owner, state, step) },
             { SquareAvgKey, parameters.WithLeaves(newS) },
             { AccDeltaKey, parameters.WithLeaves(newU) },
         };

@@ -74,9 +74,9 @@ public sealed class Adagrad : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: LrDecay != 0);
         var sum = OptimizerState.Slot(Owner, state, SumKey, parameters);
-        double stepSize = lr / (1 + step * LrDecay);
+        double stepSize = step is { } s ? lr / (1 + s * LrDecay) : lr;
 
         var p = OptimizerState.LeafValues(parameters);
         var g = OptimizerState.LeafValues(gradients);
@@ -91,7 +91,7 @@ public sealed class Adagrad : IOptimizer
 
         var newState = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
+            { OptimizerState.StepKey, OptimizerState.NextStep(Owner, state, step) },
             { SumKey, parameters.WithLeaves(newS) },
         };
         return (parameters.WithLeaves(newP), newState);

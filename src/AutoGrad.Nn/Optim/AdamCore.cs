@@ -29,7 +29,8 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
 
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(owner, learningRate, gradients, state, parameters);
+        var (counter, lr) = OptimizerState.BeginUpdate(owner, learningRate, gradients, state, parameters, readStep: true);
+        int step = counter!.Value; // the bias correction needs the value
         var m = OptimizerState.Slot(owner, state, MKey, parameters);
         var v = OptimizerState.Slot(owner, state, VKey, parameters);
         var vMax = amsgrad ? OptimizerState.Slot(owner, state, VMaxKey, parameters) : null;

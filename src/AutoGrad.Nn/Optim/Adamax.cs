@@ -77,7 +77,8 @@ public sealed class Adamax : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
+        var (counter, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: true);
+        int step = counter!.Value; // the bias correction needs the value
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var u = OptimizerState.Slot(Owner, state, UKey, parameters);
         double stepSize = lr / (1 - Math.Pow(Beta1, step + 1));

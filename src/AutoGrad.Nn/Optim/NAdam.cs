@@ -87,7 +87,8 @@ public sealed class NAdam : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
+        var (counter, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: true);
+        int step = counter!.Value; // the bias correction needs the value
         double muProduct = OptimizerState.Scalar(Owner, state, MuProductKey);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var v = OptimizerState.Slot(Owner, state, VKey, parameters);

@@ -39,14 +39,20 @@ internal static class OptimizerState
     /// <summary>The number of updates done so far, read from <paramref name="state"/>.</summary>
     public static int ReadStep(string optimizer, TensorTree state)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        var node = Node(optimizer, state, StepKey);
-        if (!node.IsLeaf || node.Value.Size != 1)
+        var counter = StepCounter(optimizer, state);
+        double step;
+        try
         {
-            throw new ArgumentException($"{optimizer}.Update: the state's '{StepKey}' must be a scalar tensor; was the state made by {optimizer}.Init?", nameof(state));
+            step = counter.Item();
+        }
+        catch (JitTraceException e)
+        {
+            throw new JitTraceException(
+                $"{optimizer}.Update reads its step counter back to the host (for its bias correction, learning-rate schedule or first " +
+                $"step), which a compiled step (Transforms.Jit) cannot replay; call {optimizer}.Update outside the compiled function. ({e.Message})",
+                e);
         }
 
-        double step = node.Value.Item();
         if (!(step >= 0 && step < int.MaxValue && step == Math.Floor(step)))
         {
             throw new ArgumentException($"{optimizer}.Update: the state's '{StepKey}' must be a whole number ≥ 0, got {step}.", nameof(state));
@@ -76,15 +82,39 @@ internal static class OptimizerState
     }
 
     /// <summary>
-    /// What every <c>Update</c> does first: check the parameters and that the gradients match them, read the
-    /// step counter, and evaluate the learning-rate schedule at it.
+    /// What every <c>Update</c> does first: check the parameters and that the gradients match them, and evaluate the
+    /// learning-rate schedule. The step counter is read back to the host only when the update needs its value
+    /// (<paramref name="readStep"/>, or a schedule that is not constant); otherwise <c>Step</c> is null and the update
+    /// stays a pure tensor computation, which a compiled step (<c>Transforms.Jit</c>) can replay.
     /// </summary>
-    public static (int Step, double LearningRate) BeginUpdate(string optimizer, Schedule schedule, TensorTree gradients, TensorTree state, TensorTree parameters)
+    public static (int? Step, double LearningRate) BeginUpdate(string optimizer, Schedule schedule, TensorTree gradients, TensorTree state, TensorTree parameters, bool readStep)
     {
         CheckParameters(optimizer, "Update", parameters);
         CheckGradients(optimizer, gradients, parameters);
+        if (!readStep && schedule is ConstantSchedule constant)
+        {
+            StepCounter(optimizer, state);
+            return (null, constant.LearningRate);
+        }
+
         int step = ReadStep(optimizer, state);
         return (step, LearningRate(optimizer, schedule, step));
+    }
+
+    /// <summary>The counter after this update: from the host value when it was read, else computed as tensor ops.</summary>
+    public static Tensor NextStep(string optimizer, TensorTree state, int? step) =>
+        step is { } s ? StepTensor(s + 1) : (StepCounter(optimizer, state).To(DType.Float64) + 1.0).To(DType.Int32);
+
+    /// <summary>The step counter's tensor, checked to be a scalar (its value is not read).</summary>
+    private static Tensor StepCounter(string optimizer, TensorTree state)
+    {
+        var node = Node(optimizer, state, StepKey);
+        if (!node.IsLeaf || node.Value.Size != 1)
+        {
+            throw new ArgumentException($"{optimizer}.Update: the state's '{StepKey}' must be a scalar tensor; was the state made by {optimizer}.Init?", nameof(state));
+        }
+
+        return node.Value;
     }
 
     /// <summary>The schedule's learning rate for <paramref name="step"/>, checked: finite and ≥ 0.</summary>

@@ -95,7 +95,7 @@ public sealed class RmsProp : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: false);
         var squareAvg = OptimizerState.Slot(Owner, state, SquareAvgKey, parameters);
         var gradAvg = Centered ? OptimizerState.Slot(Owner, state, GradAvgKey, parameters) : null;
         var buffers = Momentum > 0 ? OptimizerState.Slot(Owner, state, MomentumKey, parameters) : null;
@@ -138,7 +138,7 @@ public sealed class RmsProp : IOptimizer
 
         var newState = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
+            { OptimizerState.StepKey, OptimizerState.NextStep(Owner, state, step) },
             { SquareAvgKey, parameters.WithLeaves(newS) },
         };
         if (gradAvg is not null)

@@ -87,7 +87,8 @@ public sealed class Sgd : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters);
+        var (step, lr) = OptimizerState.BeginUpdate(
+            Owner, LearningRate, gradients, state, parameters, readStep: Momentum != 0 && Dampening != 0);
         var buffers = Momentum != 0 ? OptimizerState.Slot(Owner, state, MomentumKey, parameters) : null;
 
         var p = OptimizerState.LeafValues(parameters);
@@ -99,6 +100,8 @@ public sealed class Sgd : IOptimizer
             var d = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
             if (buffers is not null)
             {
+                // PyTorch's first step sets the buffer to d. With no dampening, momentum·0 + d over the zero buffer of
+                // Init is that same d, so the counter need not be read (and the update stays compilable).
                 newB[i] = step == 0 ? d : Tensor.Axpby(Momentum, OptimizerState.Last(buffers[i], donate, Donation.State), 1 - Dampening, d);
                 d = Nesterov ? Tensor.Axpby(1, d, Momentum, newB[i]) : newB[i];
             }
@@ -106,7 +109,7 @@ public sealed class Sgd : IOptimizer
             newP[i] = Tensor.Axpby(1, OptimizerState.Last(p[i], donate, Donation.Parameters), -lr, d); // p − lr·d in one pass
         }
 
-        var newState = new TensorTree { { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) } };
+        var newState = new TensorTree { { OptimizerState.StepKey, OptimizerState.NextStep(Owner, state, step) } };
         if (buffers is not null)
         {
             newState.Add(MomentumKey, parameters.WithLeaves(newB));

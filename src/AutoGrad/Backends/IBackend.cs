@@ -30,7 +30,10 @@ internal interface IBackend
     /// <summary>Sets every element to <paramref name="value"/>.</summary>
     void Fill(TensorStorage dst, double value);
 
-    /// <summary>Converts elements between dtypes (same length).</summary>
+    /// <summary>
+    /// Converts elements between dtypes (same length); floats to int32 truncate toward zero, and one with no int32 value
+    /// (NaN, infinite, out of range) throws <see cref="CastRangeException"/>.
+    /// </summary>
     void Cast(TensorStorage src, TensorStorage dst);
 
     /// <summary>
@@ -107,13 +110,25 @@ internal interface IBackend
     void SoftmaxCrossEntropyGrad(TensorStorage logits, TensorStorage labels, TensorStorage c, int rows, int classes, TensorStorage y);
 }
 
-/// <summary>A kernel found an index outside [0, n) in data; the op turns it into a <see cref="TensorOpException"/>.</summary>
+/// <summary>A kernel found a value in data that it cannot accept; the op turns it into a <see cref="TensorOpException"/>.</summary>
+internal abstract class KernelDataException(string message) : Exception(message);
+
+/// <summary>A kernel found an index outside [0, n) in data.</summary>
 internal sealed class IndexRangeException(int index, int position, int limit)
-    : Exception($"index {index} at position {position} is outside [0, {limit})")
+    : KernelDataException($"index {index} at position {position} is outside [0, {limit})")
 {
     public int Index { get; } = index;
 
     public int Position { get; } = position;
 
     public int Limit { get; } = limit;
+}
+
+/// <summary>A cast to int32 found a float with no int32 value.</summary>
+internal sealed class CastRangeException(double value, int position)
+    : KernelDataException($"element {position} is {value}, which has no int32 value")
+{
+    public double Value { get; } = value;
+
+    public int Position { get; } = position;
 }

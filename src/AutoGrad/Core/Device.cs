@@ -12,10 +12,12 @@ public sealed class Device : IEquatable<Device>
     /// <summary>The host CPU. The default device.</summary>
     public static Device Cpu { get; } = new("cpu", CpuBackend.Instance);
 
+    private readonly IBackend _backend;
+
     private Device(string name, IBackend backend)
     {
         Name = name;
-        Backend = backend;
+        _backend = backend;
     }
 
     /// <summary>A second device identity over a given backend: lets tests exercise mixed-device errors.</summary>
@@ -24,7 +26,8 @@ public sealed class Device : IEquatable<Device>
     /// <summary>A short name such as <c>cpu</c>.</summary>
     public string Name { get; }
 
-    internal IBackend Backend { get; }
+    /// <summary>The device's kernels; while <c>Transforms.Jit</c> traces on this thread, the recorder in front of them.</summary>
+    internal IBackend Backend => Backends.Recording.KernelRecorder.Route(_backend);
 
     /// <inheritdoc/>
     public bool Equals(Device? other) => ReferenceEquals(this, other);

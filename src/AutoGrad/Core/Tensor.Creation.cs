@@ -206,6 +206,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(generator);
         var site = new CallSite(file, line);
+        Backends.Recording.KernelRecorder.ThrowIfRecording("RandomNormal", site);
         if (!(std >= 0) || double.IsInfinity(std) || !double.IsFinite(mean))
         {
             throw site.Error("RandomNormal", $"needs a finite mean and a finite std ≥ 0, got mean {mean}, std {std}");
@@ -228,6 +229,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(generator);
         var site = new CallSite(file, line);
+        Backends.Recording.KernelRecorder.ThrowIfRecording("RandomUniform", site);
         if (!double.IsFinite(low) || !double.IsFinite(high) || !(low <= high))
         {
             throw site.Error("RandomUniform", $"needs finite low ≤ high, got [{low}, {high})");

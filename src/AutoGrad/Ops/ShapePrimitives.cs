@@ -1,3 +1,4 @@
+using AutoGrad.Backends;
 using AutoGrad.Autodiff;
 
 namespace AutoGrad.Ops;
@@ -190,21 +191,17 @@ internal sealed class CastPrimitive(DType target, CallSite site) : Primitive
     public override Tensor Forward(Tensor[] inputs)
     {
         var x = inputs[0];
-        if (target == DType.Int32 && x.DType.IsFloating())
+        var y = Tensor.Uninitialized(target, x.Dims, x.Device);
+        try
         {
-            var values = x.ToDoubleArray();
-            for (int i = 0; i < values.Length; i++)
-            {
-                double v = values[i];
-                if (!(v > int.MinValue - 1.0 && v < int.MaxValue + 1.0))
-                {
-                    throw site.Error("Cast", $"element {i} of {OpCheck.Describe(x)} is {v}, which has no int32 value");
-                }
-            }
+            x.Backend.Cast(x.Storage!, y.Storage!);
+        }
+        catch (CastRangeException e)
+        {
+            TensorScope.Release(y);
+            throw site.Error("Cast", $"element {e.Position} of {OpCheck.Describe(x)} is {e.Value}, which has no int32 value");
         }
 
-        var y = Tensor.Uninitialized(target, x.Dims, x.Device);
-        x.Backend.Cast(x.Storage!, y.Storage!);
         return y;
     }
 

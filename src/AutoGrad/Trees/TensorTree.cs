@@ -75,9 +75,12 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
             throw new ArgumentException($"TensorTree: key '{key}' must be non-empty and contain no '.' (dots separate path parts).", nameof(key));
         }
 
-        if (_children.Any(c => c.Key == key))
+        foreach (var child in _children)
         {
-            throw new ArgumentException($"TensorTree: key '{key}' is already present.", nameof(key));
+            if (child.Key == key)
+            {
+                throw new ArgumentException($"TensorTree: key '{key}' is already present.", nameof(key));
+            }
         }
 
         _children.Add(new(key, value));
@@ -97,23 +100,46 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
     public TensorTree Subtree(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+
+        // Segment by segment over spans: a training step looks up its trees every step, so this allocates nothing.
         var node = this;
-        string walked = "";
-        foreach (var part in path.Split('.'))
+        int start = 0;
+        while (true)
         {
-            var child = node._children?.FirstOrDefault(c => c.Key == part).Value;
+            int dot = path.IndexOf('.', start);
+            var part = dot < 0 ? path.AsSpan(start) : path.AsSpan(start, dot - start);
+            var child = node.ChildNamed(part);
             if (child is null)
             {
-                string where = walked.Length == 0 ? "the root" : $"'{walked}'";
+                string walked = start == 0 ? "the root" : $"'{path[..(start - 1)]}'";
                 string keys = node.IsLeaf ? "it is a leaf" : $"keys: {string.Join(", ", node.Keys)}";
-                throw new KeyNotFoundException($"TensorTree: no '{part}' under {where} ({keys}).");
+                throw new KeyNotFoundException($"TensorTree: no '{part}' under {walked} ({keys}).");
             }
 
-            walked = walked.Length == 0 ? part : walked + "." + part;
             node = child;
+            if (dot < 0)
+            {
+                return node;
+            }
+
+            start = dot + 1;
+        }
+    }
+
+    private TensorTree? ChildNamed(ReadOnlySpan<char> key)
+    {
+        if (_children is not null)
+        {
+            foreach (var child in _children)
+            {
+                if (key.SequenceEqual(child.Key))
+                {
+                    return child.Value;
+                }
+            }
         }
 
-        return node;
+        return null;
     }
 
     /// <summary>True if a path exists.</summary>
@@ -166,6 +192,23 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
             child.Value.ForEachLeaf(state, action);
         }
     }
+
+    /// <summary>The number of children of an interior node (0 for a leaf); with <see cref="ChildKey"/> and <see cref="Child"/>, a walk that allocates nothing.</summary>
+    internal int ChildCount => _children?.Count ?? 0;
+
+    /// <summary>The name of child <paramref name="index"/>.</summary>
+    internal string ChildKey(int index) => _children![index].Key;
+
+    /// <summary>Child <paramref name="index"/>.</summary>
+    internal TensorTree Child(int index) => _children![index].Value;
+
+    /// <summary>An empty interior node with room for <paramref name="capacity"/> children, for copying the structure of a checked tree.</summary>
+    internal static TensorTree Interior(int capacity) => new(capacity);
+
+    /// <summary>Adds a child to a node made by <see cref="Interior"/>, without re-checking the key.</summary>
+    internal void AddUnchecked(string key, TensorTree child) => _children!.Add(new(key, child));
+
+    private TensorTree(int capacity) => _children = new(capacity);
 
     /// <summary>A tree of the same structure with <paramref name="f"/> applied to every leaf.</summary>
     public TensorTree Map(Func<Tensor, Tensor> f)

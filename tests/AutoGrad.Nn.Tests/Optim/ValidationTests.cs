@@ -155,13 +155,25 @@ public class ValidationTests
     }
 
     [Fact]
-    public void ANegativeStepCounterIsRejected()
+    public void ANegativeStepCounterIsRejectedWhereTheUpdateReadsIt()
     {
-        var optimizer = new Sgd(0.1);
+        // SGD reads its counter only for a schedule or dampened momentum; with a constant rate it just counts (in tensor ops).
+        var optimizer = new Sgd(new ExponentialSchedule(0.1, 0.5));
         var parameters = Parameters();
         var state = new TensorTree { { "step", Tensor.Scalar(-1, DType.Int32) } };
         var e = Assert.Throws<ArgumentException>(() => optimizer.Update(Zeros(parameters), state, parameters));
         Assert.Contains("Sgd.Update: the state's 'step' must be a whole number ≥ 0, got -1", e.Message);
+    }
+
+    [Fact]
+    public void AnUpdateThatDoesNotReadTheCounterStillCountsSteps()
+    {
+        var optimizer = new Sgd(0.1);
+        var parameters = Parameters();
+        var state = new TensorTree { { "step", Tensor.Scalar(41, DType.Int32) } };
+        var (_, next) = optimizer.Update(Zeros(parameters), state, parameters);
+        Assert.Equal(DType.Int32, next["step"].DType);
+        Assert.Equal(42.0, next["step"].Item());
     }
 
     [Fact]

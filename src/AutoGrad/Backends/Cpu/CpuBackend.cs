@@ -72,6 +72,9 @@ internal sealed partial class CpuBackend : IBackend
         }
     }
 
+    private static int ToInt32(double v, int position) =>
+        v > int.MinValue - 1.0 && v < int.MaxValue + 1.0 ? (int)v : throw new CastRangeException(v, position);
+
     public void Cast(TensorStorage src, TensorStorage dst)
     {
         int n = src.Length;
@@ -90,10 +93,10 @@ internal sealed partial class CpuBackend : IBackend
                 for (int i = 0; i < n; i++) { d.Data[i] = s.Data[i]; }
                 break;
             case (CpuStorage<float> s, CpuStorage<int> d):
-                for (int i = 0; i < n; i++) { d.Data[i] = (int)s.Data[i]; }
+                for (int i = 0; i < n; i++) { d.Data[i] = ToInt32(s.Data[i], i); }
                 break;
             case (CpuStorage<double> s, CpuStorage<int> d):
-                for (int i = 0; i < n; i++) { d.Data[i] = (int)s.Data[i]; }
+                for (int i = 0; i < n; i++) { d.Data[i] = ToInt32(s.Data[i], i); }
                 break;
             default:
                 StridedCopy(src, 0, [1], dst, 0, [1], [n]);

@@ -1,0 +1,205 @@
+namespace AutoGrad.Backends.Recording;
+
+/// <summary>
+/// A recorded sequence of kernel calls, ready to replay: inputs are bound to the caller's buffers, each output gets
+/// a fresh buffer from the backend's pool, and intermediates live in buffers the program owns, planned so that
+/// values whose lifetimes do not overlap share one (as XLA's buffer assignment does). A replay allocates nothing
+/// but the output buffers' storage objects.
+/// </summary>
+/// <remarks>One replay at a time: calls from several threads take turns.</remarks>
+internal sealed class KernelProgram
+{
+    private readonly IBackend _backend;
+    private readonly KernelCommand[] _commands;
+    private readonly TensorStorage?[] _slots;
+    private readonly int[] _inputSlots;
+    private readonly int[] _outputSlots;
+    private readonly (DType DType, int Length)[] _outputTypes;
+    private readonly object _gate = new();
+
+    private KernelProgram(IBackend backend, KernelCommand[] commands, TensorStorage?[] slots, int[] inputSlots, int[] outputSlots, List<SlotInfo> slotInfo)
+    {
+        _backend = backend;
+        _commands = commands;
+        _slots = slots;
+        _inputSlots = inputSlots;
+        _outputSlots = outputSlots;
+        _outputTypes = Array.ConvertAll(outputSlots, o => (slotInfo[o].DType, slotInfo[o].Length));
+    }
+
+    /// <summary>The number of kernel calls a replay makes.</summary>
+    public int CommandCount => _commands.Length;
+
+    /// <summary>The number of intermediate buffers the program owns (after sharing).</summary>
+    public int OwnedBufferCount { get; private init; }
+
+    /// <summary>The bytes of those buffers.</summary>
+    public long OwnedBytes { get; private init; }
+
+    /// <summary>
+    /// Plans a program from a finished recording. <paramref name="inputSlots"/> gives each input leaf's slot (−1 when no
+    /// kernel used it); <paramref name="outputSlots"/> the allocated slots whose buffers are returned, each replay
+    /// writing them into fresh buffers.
+    /// </summary>
+    public static KernelProgram Build(KernelRecorder recording, int[] inputSlots, int[] outputSlots)
+    {
+        var slots = recording.Slots;
+        var commands = recording.Commands.ToArray();
+        var isOutput = new bool[slots.Count];
+        foreach (int o in outputSlots)
+        {
+            isOutput[o] = true;
+        }
+
+        var bound = new TensorStorage?[slots.Count];
+        var startsAt = new List<int>[commands.Length];
+        var endsAt = new List<int>[commands.Length];
+        for (int i = 0; i < slots.Count; i++)
+        {
+            var slot = slots[i];
+            if (!slot.Allocated)
+            {
+                if (!slot.IsInput)
+                {
+                    bound[i] = slot.Traced; // a tensor captured from outside: read where it is
+                }
+
+                continue;
+            }
+
+            if (slot.First < 0 || isOutput[i])
+            {
+                continue; // never used by a kernel, or given a fresh buffer per call
+            }
+
+            if (slot.ReadBeforeWritten)
+            {
+                throw new JitTraceException(
+                    $"Jit: the traced function's {commands[slot.First].Kernel} read a {slot.DType.Name()} buffer of {slot.Length} elements that no " +
+                    "recorded kernel had written. Was it written on another thread? A compiled function must run its tensor ops on the calling thread.");
+            }
+
+            (startsAt[slot.First] ??= []).Add(i);
+            (endsAt[slot.Last] ??= []).Add(i);
+        }
+
+        foreach (var command in commands)
+        {
+            foreach (int w in command.Writes)
+            {
+                if (!slots[w].Allocated)
+                {
+                    throw new JitTraceException(
+                        $"Jit: the traced function's {command.Kernel} wrote into a buffer it did not allocate (an input or a captured tensor); " +
+                        "a compiled function cannot modify its inputs.");
+                }
+            }
+        }
+
+        // Buffer assignment: walk the calls in order, give each intermediate a buffer at its first use and take
+        // it back after its last, for the next value of the same dtype and length.
+        var backend = recording.Inner ?? Device.Cpu.Backend;
+        var free = new Dictionary<(DType, int), Stack<TensorStorage>>();
+        int owned = 0;
+        long bytes = 0;
+        for (int c = 0; c < commands.Length; c++)
+        {
+            foreach (int s in startsAt[c] ?? [])
+            {
+                var key = (slots[s].DType, slots[s].Length);
+                if (free.TryGetValue(key, out var stack) && stack.Count > 0)
+                {
+                    bound[s] = stack.Pop();
+                }
+                else
+                {
+                    bound[s] = backend.Allocate(key.DType, key.Length, clear: false);
+                    owned++;
+                    bytes += (long)key.Length * (key.DType == DType.Float64 ? 8 : 4);
+                }
+            }
+
+            foreach (int s in endsAt[c] ?? [])
+            {
+                var key = (slots[s].DType, slots[s].Length);
+                if (!free.TryGetValue(key, out var stack))
+                {
+                    free[key] = stack = new Stack<TensorStorage>();
+                }
+
+                stack.Push(bound[s]!);
+            }
+        }
+
+        return new KernelProgram(backend, commands, bound, (int[])inputSlots.Clone(), (int[])outputSlots.Clone(), slots)
+        {
+            OwnedBufferCount = owned,
+            OwnedBytes = bytes,
+        };
+    }
+
+    /// <summary>
+    /// Runs the recorded calls over <paramref name="inputs"/> (concrete tensors in the recording's leaf order) and
+    /// writes the fresh output buffers, in the order of the outputs given to <see cref="Build"/>, into <paramref name="outputs"/>.
+    /// </summary>
+    public void Replay(IReadOnlyList<Tensor> inputs, TensorStorage[] outputs)
+    {
+        lock (_gate)
+        {
+            int filled = 0;
+            try
+            {
+                for (int i = 0; i < _inputSlots.Length; i++)
+                {
+                    if (_inputSlots[i] >= 0)
+                    {
+                        _slots[_inputSlots[i]] = inputs[i].Storage;
+                    }
+                }
+
+                for (; filled < _outputSlots.Length; filled++)
+                {
+                    var (dtype, length) = _outputTypes[filled];
+                    _slots[_outputSlots[filled]] = outputs[filled] = _backend.Allocate(dtype, length, clear: false);
+                }
+
+                foreach (var command in _commands)
+                {
+                    try
+                    {
+                        command.Run(_backend, _slots!);
+                    }
+                    catch (KernelDataException e)
+                    {
+                        throw new TensorOpException(command.Kernel, CallSite.Unknown.Resolve(), $"in a compiled (Jit) function: {e.Message}");
+                    }
+                }
+            }
+            catch
+            {
+                for (int i = 0; i < filled; i++)
+                {
+                    outputs[i].Release();
+                }
+
+                throw;
+            }
+            finally
+            {
+                // The program keeps no reference to the caller's buffers or to the outputs it handed out.
+                foreach (int s in _inputSlots)
+                {
+                    if (s >= 0)
+                    {
+                        _slots[s] = null;
+                    }
+                }
+
+                foreach (int s in _outputSlots)
+                {
+                    _slots[s] = null;
+                }
+            }
+        }
+    }
+}
