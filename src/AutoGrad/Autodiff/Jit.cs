@@ -101,17 +101,19 @@ internal sealed class JitEntry
     private readonly TreeSkeleton _inputShape;
     private readonly (int[] Dims, DType DType, Device Device)[] _inputLeaves;
     private readonly int[] _aliasOf;
+    private readonly bool[] _donated;
     private readonly KernelProgram _program;
     private readonly TreeSkeleton _outputShape;
     private readonly OutputLeaf[] _outputLeaves;
     private readonly TensorStorage[] _fresh;
     private readonly Tensor[] _built;
 
-    private JitEntry(TreeSkeleton inputShape, List<Tensor> leaves, int[] aliasOf, KernelProgram program, TreeSkeleton outputShape, OutputLeaf[] outputLeaves, int freshCount)
+    private JitEntry(TreeSkeleton inputShape, List<Tensor> leaves, int[] aliasOf, bool[] donated, KernelProgram program, TreeSkeleton outputShape, OutputLeaf[] outputLeaves, int freshCount)
     {
         _inputShape = inputShape;
         _inputLeaves = leaves.Select(l => (l.Dims, l.DType, l.Device)).ToArray();
         _aliasOf = aliasOf;
+        _donated = donated;
         _program = program;
         _outputShape = outputShape;
         _outputLeaves = outputLeaves;
@@ -122,6 +124,8 @@ internal sealed class JitEntry
     /// <summary>Traces <paramref name="f"/> on <paramref name="inputs"/> (whose leaves are <paramref name="leaves"/>) and returns its eager outputs.</summary>
     public static (JitEntry Entry, TensorTree Outputs) Trace(Func<TensorTree, TensorTree> f, TensorTree inputs, List<Tensor> leaves, CallSite site)
     {
+        // Donation is part of the signature: it decides which outputs the program writes over their inputs.
+        var donated = leaves.Select(l => l.Storage!.IsDonated).ToArray();
         var recorder = KernelRecorder.Begin();
         var inputSlots = new int[leaves.Count];
         TensorTree? outputs;
@@ -186,8 +190,11 @@ internal sealed class JitEntry
             }
         });
 
-        var program = KernelProgram.Build(recorder, inputSlots, freshSlots.ToArray());
-        var entry = new JitEntry(TreeSkeleton.Of(inputs, _ => { }), leaves, aliasOf, program, outputShape, outputLeaves.ToArray(), freshSlots.Count);
+        // A donated input may lend its buffer to an output unless it is returned itself or shares its buffer with another input.
+        var lendable = donated.Select((d, i) => d && aliasOf[i] < 0 && !aliasOf.Contains(i) &&
+            !outputLeaves.Any(o => o.Kind == OutputKind.Input && o.Index == i)).ToArray();
+        var program = KernelProgram.Build(recorder, inputSlots, freshSlots.ToArray(), lendable);
+        var entry = new JitEntry(TreeSkeleton.Of(inputs, _ => { }), leaves, aliasOf, donated, program, outputShape, outputLeaves.ToArray(), freshSlots.Count);
         return (entry, outputs);
     }
 
@@ -206,7 +213,8 @@ internal sealed class JitEntry
         {
             var (dims, dtype, device) = _inputLeaves[i];
             var leaf = leaves[i];
-            if (leaf.DType != dtype || !ReferenceEquals(leaf.Device, device) || !leaf.Dims.AsSpan().SequenceEqual(dims))
+            if (leaf.DType != dtype || !ReferenceEquals(leaf.Device, device) || !leaf.Dims.AsSpan().SequenceEqual(dims) ||
+                leaf.Storage!.IsDonated != _donated[i])
             {
                 return false;
             }
@@ -224,7 +232,37 @@ internal sealed class JitEntry
     /// <summary>Replays the program on <paramref name="leaves"/> and builds the output tree.</summary>
     public TensorTree Run(List<Tensor> leaves)
     {
-        _program.Replay(leaves, _fresh);
+        var donors = _program.OutputDonors;
+        for (int k = 0; k < donors.Length; k++)
+        {
+            if (donors[k] >= 0)
+            {
+                _fresh[k] = leaves[donors[k]].Storage!.ShareBuffer(); // the output is written over the donated input
+            }
+        }
+
+        try
+        {
+            _program.Replay(leaves, _fresh);
+        }
+        catch
+        {
+            Array.Clear(_fresh);
+            leaves.Clear();
+            throw;
+        }
+        finally
+        {
+            // A donor's buffer now holds the output (or, after a failed replay, partial values): the donor fails on use.
+            for (int k = 0; k < donors.Length; k++)
+            {
+                if (donors[k] >= 0)
+                {
+                    TensorScope.Relinquish(leaves[donors[k]].Storage!, "Jit");
+                }
+            }
+        }
+
         for (int i = 0; i < _outputLeaves.Length; i++)
         {
             var o = _outputLeaves[i];

@@ -178,6 +178,18 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
         }
     }
 
+    /// <summary>
+    /// Donates every leaf (<see cref="Tensor.Donate"/>): the next op or compiled function (<see cref="Transforms.Jit"/>)
+    /// that can write its result over a leaf's buffer may do so, after which that leaf fails on use. For a training
+    /// loop's old parameters and optimizer state, which it replaces every step.
+    /// </summary>
+    /// <returns>This tree, for chaining.</returns>
+    public TensorTree Donate()
+    {
+        ForEachLeaf(0, static (leaf, _) => leaf.Donate());
+        return this;
+    }
+
     /// <summary>Calls <paramref name="action"/> on each leaf in order, building no paths (for the library's hot paths).</summary>
     internal void ForEachLeaf<TState>(TState state, Action<Tensor, TState> action)
     {

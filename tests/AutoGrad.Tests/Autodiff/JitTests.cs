@@ -138,6 +138,45 @@ public class JitTests
     }
 
     [Fact]
+    public void DonatedParametersAreUpdatedInPlaceAndTheDonorsFailOnUse()
+    {
+        var (p, x, y) = MlpProblem(5);
+        var step = Jit(TrainStep);
+        var eager = p;
+        var compiled = p.Map(t => t * 1.0);
+        for (int i = 0; i < 4; i++)
+        {
+            var old = compiled;
+            var e = TrainStep(new TensorTree { { "params", eager }, { "x", x }, { "y", y } });
+            var c = step(new TensorTree { { "params", compiled.Donate() }, { "x", x }, { "y", y } });
+            AssertBitwise(e, c, $"step {i}");
+            (eager, compiled) = (e.Subtree("params"), c.Subtree("params"));
+            if (i > 0)
+            {
+                // From the first replay on, each new parameter is written over its donated input, which then fails on use.
+                var error = Assert.Throws<ObjectDisposedException>(() => old["W1"].ToDoubleArray());
+                Assert.Contains("donated to Jit", error.Message);
+                Assert.Throws<ObjectDisposedException>(() => old["b2"].ToDoubleArray());
+            }
+        }
+
+        // An input returned as it is keeps its buffer, donated or not.
+        var identity = Jit(t => new TensorTree { { "same", t["a"] }, { "next", t["a"] + 1.0 } });
+        identity(new TensorTree { { "a", Tensor.FromArray(new[] { 1.0 }).Donate() } });
+        var a = Tensor.FromArray(new[] { 2.0 }).Donate();
+        var o = identity(new TensorTree { { "a", a } });
+        Assert.Equal([2.0], a.ToDoubleArray());
+        Assert.Equal([3.0], o["next"].ToDoubleArray());
+
+        // An input still read after an output's first write cannot lend that output its buffer: here only z may take it.
+        var two = Jit(t => new TensorTree { { "y", t["a"].Exp() }, { "z", (t["a"] * 2.0).Sin() } });
+        two(new TensorTree { { "a", Tensor.FromArray(new[] { 0.5, 1.5 }).Donate() } });
+        var input = Tensor.FromArray(new[] { 0.25, -1.0 });
+        var expected = new TensorTree { { "y", input.Exp() }, { "z", (input * 2.0).Sin() } };
+        AssertBitwise(expected, two(new TensorTree { { "a", (input * 1.0).Donate() } }), "two outputs of one donated input");
+    }
+
+    [Fact]
     public void ANewSignatureIsTracedAgainAndEachIsReplayed()
     {
         int traces = 0;

@@ -8,4 +8,8 @@ namespace AutoGrad.Backends.Recording;
 /// <param name="Reads">The slots read.</param>
 /// <param name="Writes">The slots written.</param>
 /// <param name="Run">The call, over the backend and the buffers by slot number.</param>
-internal sealed record KernelCommand(string Kernel, int[] Reads, int[] Writes, Action<IBackend, TensorStorage[]> Run);
+/// <param name="Elementwise">
+/// True for a kernel that reads element i of each input only to write element i of its output (unary, flat binary,
+/// the fused updates): its output may then share a buffer with an input of its length that nothing reads afterwards.
+/// </param>
+internal sealed record KernelCommand(string Kernel, int[] Reads, int[] Writes, Action<IBackend, TensorStorage[]> Run, bool Elementwise);

@@ -37,11 +37,17 @@ internal sealed class KernelProgram
     public long OwnedBytes { get; private init; }
 
     /// <summary>
+    /// For each output, the input leaf whose donated buffer it is written into, or −1 for a fresh buffer.
+    /// </summary>
+    public int[] OutputDonors { get; private init; } = [];
+
+    /// <summary>
     /// Plans a program from a finished recording. <paramref name="inputSlots"/> gives each input leaf's slot (−1 when no
     /// kernel used it); <paramref name="outputSlots"/> the allocated slots whose buffers are returned, each replay
-    /// writing them into fresh buffers.
+    /// writing them into fresh buffers, or into the buffer of an input leaf flagged in <paramref name="donated"/> where
+    /// that is safe (see <see cref="OutputDonors"/>).
     /// </summary>
-    public static KernelProgram Build(KernelRecorder recording, int[] inputSlots, int[] outputSlots)
+    public static KernelProgram Build(KernelRecorder recording, int[] inputSlots, int[] outputSlots, bool[] donated)
     {
         var slots = recording.Slots;
         var commands = recording.Commands.ToArray();
@@ -135,12 +141,65 @@ internal sealed class KernelProgram
         {
             OwnedBufferCount = owned,
             OwnedBytes = bytes,
+            OutputDonors = Donors(commands, slots, inputSlots, outputSlots, donated),
         };
     }
 
     /// <summary>
-    /// Runs the recorded calls over <paramref name="inputs"/> (concrete tensors in the recording's leaf order) and
-    /// writes the fresh output buffers, in the order of the outputs given to <see cref="Build"/>, into <paramref name="outputs"/>.
+    /// Which donated input each output may be written into (as <c>jax.jit</c>'s donate_argnums): one of its dtype and
+    /// length that no call reads after the output's first write, where that first write is an elementwise kernel (it
+    /// reads element i before writing element i) or comes after the input's last read. A parameter update
+    /// p − lr·g is the usual case: the backward pass reads p before the update writes over it.
+    /// </summary>
+    private static int[] Donors(KernelCommand[] commands, List<SlotInfo> slots, int[] inputSlots, int[] outputSlots, bool[] donated)
+    {
+        var donors = new int[outputSlots.Length];
+        Array.Fill(donors, -1);
+        var lastRead = new int[slots.Count];
+        Array.Fill(lastRead, -1);
+        for (int c = 0; c < commands.Length; c++)
+        {
+            foreach (int r in commands[c].Reads)
+            {
+                lastRead[r] = c;
+            }
+        }
+
+        var taken = new bool[slots.Count];
+        for (int o = 0; o < outputSlots.Length; o++)
+        {
+            var output = slots[outputSlots[o]];
+            int first = output.First;
+            if (first < 0 || output.ReadBeforeWritten)
+            {
+                continue;
+            }
+
+            for (int leaf = 0; leaf < inputSlots.Length; leaf++)
+            {
+                int input = inputSlots[leaf];
+                if (!donated[leaf] || input < 0 || taken[input] || slots[input].DType != output.DType || slots[input].Length != output.Length)
+                {
+                    continue;
+                }
+
+                int last = lastRead[input];
+                if (last < first || (last == first && commands[first].Elementwise))
+                {
+                    donors[o] = leaf;
+                    taken[input] = true;
+                    break;
+                }
+            }
+        }
+
+        return donors;
+    }
+
+    /// <summary>
+    /// Runs the recorded calls over <paramref name="inputs"/> (concrete tensors in the recording's leaf order). Outputs are
+    /// in the order given to <see cref="Build"/>: an output with a donor must already hold a storage over the donor's
+    /// buffer; the others get fresh buffers, written into <paramref name="outputs"/>.
     /// </summary>
     public void Replay(IReadOnlyList<Tensor> inputs, TensorStorage[] outputs)
     {
@@ -160,7 +219,9 @@ internal sealed class KernelProgram
                 for (; filled < _outputSlots.Length; filled++)
                 {
                     var (dtype, length) = _outputTypes[filled];
-                    _slots[_outputSlots[filled]] = outputs[filled] = _backend.Allocate(dtype, length, clear: false);
+                    _slots[_outputSlots[filled]] = OutputDonors[filled] >= 0
+                        ? outputs[filled] // the caller's storage over the donated input's buffer
+                        : outputs[filled] = _backend.Allocate(dtype, length, clear: false);
                 }
 
                 foreach (var command in _commands)
@@ -179,7 +240,10 @@ internal sealed class KernelProgram
             {
                 for (int i = 0; i < filled; i++)
                 {
-                    outputs[i].Release();
+                    if (OutputDonors[i] < 0)
+                    {
+                        outputs[i].Release();
+                    }
                 }
 
                 throw;

@@ -119,7 +119,7 @@ internal sealed class KernelRecorder : IBackend
         return slot;
     }
 
-    private void Record(string kernel, int[] reads, int[] writes, Action<IBackend, TensorStorage[]> run, bool hostValue = false)
+    private void Record(string kernel, int[] reads, int[] writes, Action<IBackend, TensorStorage[]> run, bool hostValue = false, bool elementwise = false)
     {
         int index = Commands.Count;
         foreach (int r in reads)
@@ -133,7 +133,7 @@ internal sealed class KernelRecorder : IBackend
             Slots[w].KernelWritten |= !hostValue;
         }
 
-        Commands.Add(new KernelCommand(kernel, reads, writes, run));
+        Commands.Add(new KernelCommand(kernel, reads, writes, run, elementwise));
     }
 
     private void CheckHostRead(TensorStorage storage, string what)
@@ -230,7 +230,7 @@ internal sealed class KernelRecorder : IBackend
     {
         Backend.Unary(kernel, p0, p1, x, y);
         int i = SlotOf(x), o = SlotOf(y);
-        Record($"Unary {kernel}", [i], [o], (b, s) => b.Unary(kernel, p0, p1, s[i], s[o]));
+        Record($"Unary {kernel}", [i], [o], (b, s) => b.Unary(kernel, p0, p1, s[i], s[o]), elementwise: true);
     }
 
     public void Binary(BinaryKernel kernel, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape)
@@ -245,7 +245,7 @@ internal sealed class KernelRecorder : IBackend
     {
         Backend.BinaryFlat(kernel, a, aScalar, b, bScalar, y);
         int ia = SlotOf(a), ib = SlotOf(b), o = SlotOf(y);
-        Record($"Binary {kernel}", [ia, ib], [o], (be, s) => be.BinaryFlat(kernel, s[ia], aScalar, s[ib], bScalar, s[o]));
+        Record($"Binary {kernel}", [ia, ib], [o], (be, s) => be.BinaryFlat(kernel, s[ia], aScalar, s[ib], bScalar, s[o]), elementwise: true);
     }
 
     public void Where(TensorStorage cond, int[] condStrides, TensorStorage a, int[] aStrides, TensorStorage b, int[] bStrides, TensorStorage y, int[] shape)
@@ -274,21 +274,21 @@ internal sealed class KernelRecorder : IBackend
     {
         Backend.Axpby(alpha, x, beta, y, squareY, output);
         int ix = SlotOf(x), iy = SlotOf(y), o = SlotOf(output);
-        Record("Axpby", [ix, iy], [o], (b, s) => b.Axpby(alpha, s[ix], beta, s[iy], squareY, s[o]));
+        Record("Axpby", [ix, iy], [o], (b, s) => b.Axpby(alpha, s[ix], beta, s[iy], squareY, s[o]), elementwise: true);
     }
 
     public void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output)
     {
         Backend.AdaptiveStep(x, alpha, y, z, gamma, eps, output);
         int ix = SlotOf(x), iy = SlotOf(y), iz = SlotOf(z), o = SlotOf(output);
-        Record("AdaptiveStep", [ix, iy, iz], [o], (b, s) => b.AdaptiveStep(s[ix], alpha, s[iy], s[iz], gamma, eps, s[o]));
+        Record("AdaptiveStep", [ix, iy, iz], [o], (b, s) => b.AdaptiveStep(s[ix], alpha, s[iy], s[iz], gamma, eps, s[o]), elementwise: true);
     }
 
     public void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output)
     {
         Backend.ActivationGrad(kind, s, g, output);
         int i = SlotOf(s), ig = SlotOf(g), o = SlotOf(output);
-        Record($"ActivationGrad {kind}", [i, ig], [o], (b, st) => b.ActivationGrad(kind, st[i], st[ig], st[o]));
+        Record($"ActivationGrad {kind}", [i, ig], [o], (b, st) => b.ActivationGrad(kind, st[i], st[ig], st[o]), elementwise: true);
     }
 
     public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c)
