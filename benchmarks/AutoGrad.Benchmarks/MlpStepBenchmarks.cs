@@ -6,7 +6,8 @@ namespace AutoGrad.Benchmarks;
 /// One training step of a 784-512-10 MLP in float32: forward, the library's softmax cross-entropy on integer labels,
 /// backward through Grad over a parameter tree, and the library's SGD update, in one <see cref="TensorScope"/> per
 /// step as <c>Trainer</c> runs it (the memory diagnoser then shows what a steady-state step still allocates);
-/// and the same step compiled with <see cref="Transforms.Jit"/>, replayed kernel by kernel.
+/// and the same step as a <see cref="CompiledStep"/> (recorded once, replayed kernel by kernel, its parameters and optimizer
+/// state updated in place).
 /// </summary>
 [MemoryDiagnoser]
 public class MlpStepBenchmarks
@@ -38,19 +39,18 @@ public class MlpStepBenchmarks
             return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(p["W2"], p["b2"]), _labels);
         });
 
-        // The compiled step takes the batch as input, as a training loop feeds one batch after another.
-        _compiled = Transforms.Jit(s =>
+        // The compiled step owns the parameters and SGD's state and updates them in place (as torch.optim.SGD does); it
+        // takes the batch as input, as a training loop feeds one batch after another.
+        _compiled = new CompiledStep(new TensorTree { { "params", _params.Map(t => t * 1f) }, { "opt", _sgd.Init(_params) } }, (state, batch) =>
         {
             var (loss, grads) = Transforms.ValueAndGrad((TensorTree p) =>
             {
-                var h = s["batch.x"].MatMulAdd(p["W1"], p["b1"]).Sigmoid();
-                return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(p["W2"], p["b2"]), s["batch.y"]);
-            })(s.Subtree("params"));
-            var (nextParams, nextState) = _sgd.Update(grads, s.Subtree("state"), s.Subtree("params"));
-            return new TensorTree { { "params", nextParams }, { "state", nextState }, { "loss", loss } };
+                var h = batch["x"].MatMulAdd(p["W1"], p["b1"]).Sigmoid();
+                return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(p["W2"], p["b2"]), batch["y"]);
+            })(state.Subtree("params"));
+            var (nextParams, nextOpt) = _sgd.Update(grads, state.Subtree("opt"), state.Subtree("params"));
+            return (new TensorTree { { "params", nextParams }, { "opt", nextOpt } }, new TensorTree { { "loss", loss } });
         });
-        _compiledParams = _params.Map(t => t * 1f);
-        _compiledState = _sgd.Init(_compiledParams);
         _batch = new TensorTree { { "x", _x }, { "y", _labels } };
     }
 
@@ -58,16 +58,11 @@ public class MlpStepBenchmarks
     public void CompiledTrainStep()
     {
         using var scope = TensorScope.Begin();
-        // The old parameters and state are donated, as Trainer does: the update writes the new values over them.
-        var inputs = new TensorTree { { "params", _compiledParams.Donate() }, { "state", _compiledState.Donate() }, { "batch", _batch } };
-        var outputs = _compiled(inputs);
-        (_compiledParams, _compiledState) = (scope.Keep(outputs.Subtree("params")), scope.Keep(outputs.Subtree("state")));
+        _compiled.Run(_batch);
     }
 
     private readonly Nn.Optim.Sgd _sgd = new(0.1);
-    private Func<TensorTree, TensorTree> _compiled = null!;
-    private TensorTree _compiledParams = null!;
-    private TensorTree _compiledState = null!;
+    private CompiledStep _compiled = null!;
     private TensorTree _batch = null!;
     private TensorTree _state = null!;
     private bool _ownsParams;

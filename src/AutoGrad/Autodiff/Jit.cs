@@ -8,7 +8,7 @@ namespace AutoGrad.Autodiff;
 /// dtypes) runs the function eagerly while <see cref="KernelRecorder"/> records its kernel calls; later calls with that
 /// signature replay the <see cref="KernelProgram"/>, with no tensors, tape, dispatch or validation in between.
 /// </summary>
-internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site)
+internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site, int stateLeaves = -1)
 {
     private readonly object _gate = new();
     private readonly List<JitEntry> _entries = [];
@@ -55,6 +55,44 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site)
             _entries.Add(traced);
             _leaves.Clear(); // hold no caller tensors between calls
             return outputs;
+        }
+    }
+
+    /// <summary>
+    /// For <see cref="CompiledStep"/>: <paramref name="call"/> is <c>{ state, inputs }</c> whose first
+    /// <c>stateLeaves</c> leaves are the step's own state tensors; the function returns <c>{ state, outputs }</c>. The new
+    /// state is written into the state's buffers (in place where the program allows, else copied), and only the outputs
+    /// subtree is returned.
+    /// </summary>
+    public TensorTree InvokeOwned(TensorTree call)
+    {
+        if (KernelRecorder.IsRecording)
+        {
+            throw new InvalidOperationException($"CompiledStep at {site}: Run was called while another function is traced; a step that updates its own state cannot be part of a compiled function.");
+        }
+
+        lock (_gate)
+        {
+            _leaves.Clear();
+            if (!CollectConcrete(call, _leaves))
+            {
+                _leaves.Clear();
+                throw new InvalidOperationException($"CompiledStep at {site}: Run was given tensors traced by a transform; a step that updates its own state cannot be differentiated. Differentiate inside the step.");
+            }
+
+            foreach (var entry in _entries)
+            {
+                if (entry.Matches(call, _leaves))
+                {
+                    return entry.RunOwned(_leaves);
+                }
+            }
+
+            var (traced, outputs) = JitEntry.Trace(f, call, _leaves, site, stateLeaves);
+            _entries.Add(traced);
+            var result = JitEntry.StoreState(outputs, _leaves, stateLeaves);
+            _leaves.Clear();
+            return result;
         }
     }
 
@@ -107,9 +145,25 @@ internal sealed class JitEntry
     private readonly OutputLeaf[] _outputLeaves;
     private readonly TensorStorage[] _fresh;
     private readonly Tensor[] _built;
+    private readonly int _stateLeaves;
+    private readonly int[] _copyStrides = [1];
+    private readonly int[][] _stateLengths;
+    private readonly bool[] _releaseAfterCopy;
 
-    private JitEntry(TreeSkeleton inputShape, List<Tensor> leaves, int[] aliasOf, bool[] donated, KernelProgram program, TreeSkeleton outputShape, OutputLeaf[] outputLeaves, int freshCount)
+    private JitEntry(TreeSkeleton inputShape, List<Tensor> leaves, int[] aliasOf, bool[] donated, KernelProgram program, TreeSkeleton outputShape, OutputLeaf[] outputLeaves, int freshCount, int stateLeaves)
     {
+        _stateLeaves = stateLeaves;
+        _stateLengths = leaves.Take(Math.Max(0, stateLeaves)).Select(l => new[] { l.Size }).ToArray();
+
+        // A new state leaf the program could not write in place comes in a fresh buffer; once copied into the state, the
+        // buffer goes back to the pool unless an output or a later state leaf still needs it.
+        _releaseAfterCopy = new bool[Math.Max(0, stateLeaves)];
+        for (int k = 0; k < _releaseAfterCopy.Length; k++)
+        {
+            var o = outputLeaves[k];
+            _releaseAfterCopy[k] = o.Kind == OutputKind.Fresh && program.OutputDonors[o.Index] < 0 &&
+                !outputLeaves.Where((other, i) => i > k && other.Kind == OutputKind.Fresh && other.Index == o.Index).Any();
+        }
         _inputShape = inputShape;
         _inputLeaves = leaves.Select(l => (l.Dims, l.DType, l.Device)).ToArray();
         _aliasOf = aliasOf;
@@ -122,7 +176,9 @@ internal sealed class JitEntry
     }
 
     /// <summary>Traces <paramref name="f"/> on <paramref name="inputs"/> (whose leaves are <paramref name="leaves"/>) and returns its eager outputs.</summary>
-    public static (JitEntry Entry, TensorTree Outputs) Trace(Func<TensorTree, TensorTree> f, TensorTree inputs, List<Tensor> leaves, CallSite site)
+    /// <remarks>With <paramref name="stateLeaves"/> ≥ 0 the first leaves of inputs and outputs are a state that the caller owns
+    /// and that each replay updates in place (see <see cref="JitFunction.InvokeOwned"/>).</remarks>
+    public static (JitEntry Entry, TensorTree Outputs) Trace(Func<TensorTree, TensorTree> f, TensorTree inputs, List<Tensor> leaves, CallSite site, int stateLeaves = -1)
     {
         // Donation is part of the signature: it decides which outputs the program writes over their inputs.
         var donated = leaves.Select(l => l.Storage!.IsDonated).ToArray();
@@ -190,11 +246,43 @@ internal sealed class JitEntry
             }
         });
 
-        // A donated input may lend its buffer to an output unless it is returned itself or shares its buffer with another input.
-        var lendable = donated.Select((d, i) => d && aliasOf[i] < 0 && !aliasOf.Contains(i) &&
-            !outputLeaves.Any(o => o.Kind == OutputKind.Input && o.Index == i)).ToArray();
-        var program = KernelProgram.Build(recorder, inputSlots, freshSlots.ToArray(), lendable);
-        var entry = new JitEntry(TreeSkeleton.Of(inputs, _ => { }), leaves, aliasOf, donated, program, outputShape, outputLeaves.ToArray(), freshSlots.Count);
+        int[]? pinned = null;
+        bool[] lendable;
+        if (stateLeaves >= 0)
+        {
+            for (int k = 0; k < stateLeaves; k++)
+            {
+                if (outputLeaves[k].Kind == OutputKind.Input && outputLeaves[k].Index != k)
+                {
+                    throw new ArgumentException(
+                        $"CompiledStep at {site}: new state leaf {k} is the old state's leaf {outputLeaves[k].Index} as it was; a step may keep a " +
+                        "state leaf unchanged, but not move one leaf's old value into another (compute it, e.g. with * 1).");
+                }
+            }
+
+            // Each new state leaf may only be written over its own old value; nothing else lends or borrows.
+            // A state leaf also returned as an output keeps its old value until the output has been copied.
+            lendable = leaves.Select((_, i) => i < stateLeaves &&
+                !outputLeaves.Skip(stateLeaves).Any(o => o.Kind == OutputKind.Input && o.Index == i)).ToArray();
+            pinned = new int[freshSlots.Count];
+            Array.Fill(pinned, -1);
+            for (int k = 0; k < stateLeaves; k++)
+            {
+                if (outputLeaves[k].Kind == OutputKind.Fresh && pinned[outputLeaves[k].Index] < 0)
+                {
+                    pinned[outputLeaves[k].Index] = k;
+                }
+            }
+        }
+        else
+        {
+            // A donated input may lend its buffer to an output unless it is returned itself or shares its buffer with another input.
+            lendable = donated.Select((d, i) => d && aliasOf[i] < 0 && !aliasOf.Contains(i) &&
+                !outputLeaves.Any(o => o.Kind == OutputKind.Input && o.Index == i)).ToArray();
+        }
+
+        var program = KernelProgram.Build(recorder, inputSlots, freshSlots.ToArray(), lendable, pinned);
+        var entry = new JitEntry(TreeSkeleton.Of(inputs, _ => { }), leaves, aliasOf, donated, program, outputShape, outputLeaves.ToArray(), freshSlots.Count, stateLeaves);
         return (entry, outputs);
     }
 
@@ -284,6 +372,111 @@ internal sealed class JitEntry
         return tree;
     }
 
+    /// <summary>
+    /// Replays with the first <c>_stateLeaves</c> input leaves as an owned state: new values are written over them (in
+    /// place where the program allowed it, else copied in), and only the outputs subtree is built.
+    /// </summary>
+    public TensorTree RunOwned(List<Tensor> leaves)
+    {
+        var donors = _program.OutputDonors;
+        for (int k = 0; k < donors.Length; k++)
+        {
+            if (donors[k] >= 0)
+            {
+                _fresh[k] = leaves[donors[k]].Storage!; // the owned state's own buffer: written in place, nobody else holds it
+            }
+        }
+
+        try
+        {
+            _program.Replay(leaves, _fresh);
+            for (int i = _stateLeaves; i < _outputLeaves.Length; i++)
+            {
+                // An output that is (or was written into) the state is handed out as a copy: the state changes on every call.
+                var o = _outputLeaves[i];
+                _built[i] = o.Kind switch
+                {
+                    OutputKind.Fresh when donors[o.Index] >= 0 => CopyOf(_fresh[o.Index], o),
+                    OutputKind.Fresh => Fresh(o),
+                    OutputKind.Input when o.Index < _stateLeaves => CopyOf(leaves[o.Index].Storage!, o),
+                    OutputKind.Input => leaves[o.Index].Dims.AsSpan().SequenceEqual(o.Dims) ? leaves[o.Index] : new Tensor(leaves[o.Index].Storage!, o.Dims, o.Device),
+                    _ => o.Fixed!,
+                };
+            }
+
+            // Then the new state, where the program did not write it in place.
+            for (int k = 0; k < _stateLeaves; k++)
+            {
+                var o = _outputLeaves[k];
+                var source = o.Kind switch
+                {
+                    OutputKind.Fresh => _fresh[o.Index],
+                    OutputKind.Input => leaves[o.Index].Storage!,
+                    _ => o.Fixed!.Storage!,
+                };
+                var target = leaves[k].Storage!;
+                if (!ReferenceEquals(source, target))
+                {
+                    leaves[k].Backend.StridedCopy(source, 0, _copyStrides, target, 0, _copyStrides, _stateLengths[k]);
+                }
+
+                if (_releaseAfterCopy[k])
+                {
+                    source.Release();
+                }
+            }
+
+            int next = _stateLeaves;
+            return _outputShape.Child(1).Build(_built, ref next);
+        }
+        finally
+        {
+            Array.Clear(_built);
+            Array.Clear(_fresh);
+            leaves.Clear();
+        }
+    }
+
+    /// <summary>After tracing in owned-state mode: copies the traced new state into the state's buffers and returns the outputs subtree.</summary>
+    public static TensorTree StoreState(TensorTree traced, List<Tensor> leaves, int stateLeaves)
+    {
+        // Outputs that are the old state are copied before the new state is written over it.
+        var owned = leaves.Take(stateLeaves).Select(l => l.Storage).ToHashSet(ReferenceEqualityComparer.Instance);
+        var outputs = traced.Child(1).Map(t => owned.Contains(t.Storage) ? CopyOf(t.Storage!, t.Dims, t.Device) : t);
+        int k = 0;
+        StoreLeaves(traced.Child(0), leaves, ref k);
+        return outputs;
+    }
+
+    private static Tensor CopyOf(TensorStorage source, OutputLeaf o) => CopyOf(source, o.Dims, o.Device);
+
+    private static Tensor CopyOf(TensorStorage source, int[] dims, Device device)
+    {
+        var copy = Tensor.Uninitialized(source.DType, dims, device);
+        device.Backend.StridedCopy(source, 0, [1], copy.Storage!, 0, [1], [source.Length]);
+        return copy;
+    }
+
+    private static void StoreLeaves(TensorTree node, List<Tensor> leaves, ref int k)
+    {
+        if (node.IsLeaf)
+        {
+            var target = leaves[k++];
+            var value = node.Value;
+            if (!ReferenceEquals(value.Storage, target.Storage))
+            {
+                target.Backend.StridedCopy(value.Storage!, 0, [1], target.Storage!, 0, [1], [target.Size]);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < node.ChildCount; i++)
+        {
+            StoreLeaves(node.Child(i), leaves, ref k);
+        }
+    }
+
     private Tensor Fresh(OutputLeaf o)
     {
         var storage = _fresh[o.Index];
@@ -341,6 +534,9 @@ internal sealed class TreeSkeleton
 
         return new TreeSkeleton(keys, children);
     }
+
+    /// <summary>The skeleton of child <paramref name="index"/>.</summary>
+    public TreeSkeleton Child(int index) => _children![index];
 
     /// <summary>True when <paramref name="tree"/> has this structure (the same keys in the same order).</summary>
     public bool Matches(TensorTree tree)

@@ -222,6 +222,9 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
 
     private TensorTree(int capacity) => _children = new(capacity);
 
+    /// <summary>Replaces child <paramref name="index"/> (its key kept): for a call tree reused from call to call.</summary>
+    internal void ReplaceChild(int index, TensorTree child) => _children![index] = new(_children[index].Key, child);
+
     /// <summary>A tree of the same structure with <paramref name="f"/> applied to every leaf.</summary>
     public TensorTree Map(Func<Tensor, Tensor> f)
     {

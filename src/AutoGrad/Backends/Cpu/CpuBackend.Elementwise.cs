@@ -147,10 +147,23 @@ internal sealed partial class CpuBackend
     private static void BinaryImpl<T>(BinaryKernel kernel, T[] a, int[] aStrides, T[] b, int[] bStrides, T[] y, int[] shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var outStrides = Shape.Wrap(shape).Strides();
-        var (dims, strides) = StrideMath.Coalesce(shape, aStrides, bStrides, outStrides);
-        int[] sa = strides[0], sb = strides[1];
-        int rank = dims.Length;
+        Span<int> outStrides = stackalloc int[shape.Length <= StrideMath.MaxRank ? shape.Length : 0];
+        if (shape.Length > StrideMath.MaxRank)
+        {
+            outStrides = Shape.Wrap(shape).Strides(); // beyond the inline limit (Coalesce decides whether it merges enough)
+        }
+        else
+        {
+            for (int ax = shape.Length - 1, stride = 1; ax >= 0; ax--)
+            {
+                outStrides[ax] = stride;
+                stride *= shape[ax];
+            }
+        }
+
+        StrideMath.Coalesce(shape, aStrides, bStrides, outStrides, out var c);
+        int rank = c.Rank;
+        ReadOnlySpan<int> dims = c.Dims[..rank], sa = c.S0[..rank], sb = c.S1[..rank];
         if (rank == 0)
         {
             y[0] = Apply(kernel, a[0], b[0]);
@@ -177,7 +190,7 @@ internal sealed partial class CpuBackend
         {
             // Broadcast rows (a bias added to a batch): whole rows per core, split where an even split of the
             // elements would fall, so that each core reads back the rows it wrote in the op before.
-            BinaryRowParts(kernel, a, sa, b, sb, y, dims, rows, parts);
+            BinaryRowParts(kernel, a, b, y, c, rows, parts);
             return;
         }
 
@@ -192,22 +205,23 @@ internal sealed partial class CpuBackend
             BinaryRun(s.kernel, s.a, start * s.ia, s.ia, s.b, start * s.ib, s.ib, s.y.AsSpan(start, length));
         });
 
-    private static void BinaryRowParts<T>(BinaryKernel kernel, T[] a, int[] sa, T[] b, int[] sb, T[] y, int[] dims, int rows, int parts)
+    private static void BinaryRowParts<T>(BinaryKernel kernel, T[] a, T[] b, T[] y, in Coalesced c, int rows, int parts)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        ComputePool.For(parts, (kernel, a, sa, b, sb, y, dims, rows, parts), static (s, part) =>
+        ComputePool.For(parts, (kernel, a, b, y, c, rows, parts), static (s, part) =>
         {
             int first = (int)((long)s.rows * part / s.parts), last = (int)((long)s.rows * (part + 1) / s.parts);
-            BinaryRows(s.kernel, s.a, s.sa, s.b, s.sb, s.y, s.dims, first, last);
+            var c = s.c;
+            BinaryRows(s.kernel, s.a, c.S0[..c.Rank], s.b, c.S1[..c.Rank], s.y, c.Dims[..c.Rank], first, last);
         });
 
     /// <summary>Rows [first, last) of a coalesced broadcast binary op, a row being one run along the last axis.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BinaryRows<T>(BinaryKernel kernel, T[] a, int[] sa, T[] b, int[] sb, T[] y, int[] dims, int first, int last)
+    private static void BinaryRows<T>(BinaryKernel kernel, T[] a, ReadOnlySpan<int> sa, T[] b, ReadOnlySpan<int> sb, T[] y, ReadOnlySpan<int> dims, int first, int last)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rank = dims.Length;
         int inner = dims[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1];
-        var index = new int[rank];
+        Span<int> index = stackalloc int[StrideMath.MaxRank];
         int aOff = 0, bOff = 0;
         for (int ax = rank - 2, rest = first; ax >= 0; ax--)
         {
@@ -371,7 +385,7 @@ internal sealed partial class CpuBackend
     {
         int rank = shape.Length;
         int total = y.Length;
-        var index = new int[rank];
+        Span<int> index = rank <= StrideMath.MaxRank ? stackalloc int[StrideMath.MaxRank] : new int[rank];
         int cOff = 0, aOff = 0, bOff = 0;
         for (int i = 0; i < total; i++)
         {

@@ -118,9 +118,9 @@ internal sealed partial class CpuBackend : IBackend
     private static void CopyStrided<T>(T[] src, int srcOffset, int[] srcStrides, T[] dst, int dstOffset, int[] dstStrides, int[] shape)
         where T : unmanaged
     {
-        var (dims, strides) = StrideMath.Coalesce(shape, srcStrides, dstStrides);
-        int[] ss = strides[0], ds = strides[1];
-        int rank = dims.Length;
+        StrideMath.Coalesce(shape, srcStrides, dstStrides, default, out var c);
+        int rank = c.Rank;
+        ReadOnlySpan<int> dims = c.Dims[..rank], ss = c.S0[..rank], ds = c.S1[..rank];
         if (rank == 0)
         {
             dst[dstOffset] = src[srcOffset];
@@ -140,7 +140,7 @@ internal sealed partial class CpuBackend : IBackend
 
         int inner = dims[rank - 1], si = ss[rank - 1], di = ds[rank - 1];
         int rows = total / inner;
-        var index = new int[rank];
+        Span<int> index = stackalloc int[StrideMath.MaxRank];
         int sOff = srcOffset, dOff = dstOffset;
         for (int r = 0; r < rows; r++)
         {

@@ -47,7 +47,12 @@ internal sealed class KernelProgram
     /// writing them into fresh buffers, or into the buffer of an input leaf flagged in <paramref name="donated"/> where
     /// that is safe (see <see cref="OutputDonors"/>).
     /// </summary>
-    public static KernelProgram Build(KernelRecorder recording, int[] inputSlots, int[] outputSlots, bool[] donated)
+    /// <param name="recording">The finished recording.</param>
+    /// <param name="inputSlots">Each input leaf's slot.</param>
+    /// <param name="outputSlots">The slots returned, in order.</param>
+    /// <param name="donated">The input leaves that may lend their buffers.</param>
+    /// <param name="pinned">If given, the only donor each output may take (−1: none), for a state updated in place.</param>
+    public static KernelProgram Build(KernelRecorder recording, int[] inputSlots, int[] outputSlots, bool[] donated, int[]? pinned = null)
     {
         var slots = recording.Slots;
         var commands = recording.Commands.ToArray();
@@ -141,7 +146,7 @@ internal sealed class KernelProgram
         {
             OwnedBufferCount = owned,
             OwnedBytes = bytes,
-            OutputDonors = Donors(commands, slots, inputSlots, outputSlots, donated),
+            OutputDonors = Donors(commands, slots, inputSlots, outputSlots, donated, pinned),
         };
     }
 
@@ -151,7 +156,7 @@ internal sealed class KernelProgram
     /// reads element i before writing element i) or comes after the input's last read. A parameter update
     /// p − lr·g is the usual case: the backward pass reads p before the update writes over it.
     /// </summary>
-    private static int[] Donors(KernelCommand[] commands, List<SlotInfo> slots, int[] inputSlots, int[] outputSlots, bool[] donated)
+    private static int[] Donors(KernelCommand[] commands, List<SlotInfo> slots, int[] inputSlots, int[] outputSlots, bool[] donated, int[]? pinned)
     {
         var donors = new int[outputSlots.Length];
         Array.Fill(donors, -1);
@@ -178,7 +183,8 @@ internal sealed class KernelProgram
             for (int leaf = 0; leaf < inputSlots.Length; leaf++)
             {
                 int input = inputSlots[leaf];
-                if (!donated[leaf] || input < 0 || taken[input] || slots[input].DType != output.DType || slots[input].Length != output.Length)
+                if (!donated[leaf] || (pinned is not null && pinned[o] != leaf) || input < 0 || taken[input] ||
+                    slots[input].DType != output.DType || slots[input].Length != output.Length)
                 {
                     continue;
                 }
