@@ -39,6 +39,15 @@ public sealed record TrainOptions
 
     /// <summary>The float dtype of batches (match the parameters).</summary>
     public DType DType { get; init; } = DType.Float32;
+
+    /// <summary>
+    /// Compile the training step (<see cref="CompiledStep"/>): forward, backward and update are recorded once per batch
+    /// shape and replayed, the parameters and optimizer state updated in place; the results are bitwise those of the
+    /// uncompiled step. A step that cannot be compiled (an optimizer that reads its step counter on the host, such as
+    /// Adam's bias correction, gradient clipping, a model that reads tensor values or draws random numbers) runs
+    /// uncompiled, as with false.
+    /// </summary>
+    public bool Compile { get; init; } = true;
 }
 
 /// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
@@ -94,6 +103,7 @@ public static class Trainer
         var history = new History();
         TensorTree best = parameters;
         double bestValidation = double.PositiveInfinity;
+        var compiled = options.Compile ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
         int sinceBest = 0;
 
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
@@ -113,6 +123,43 @@ public static class Trainer
                 }
 
                 var batch = batches.Current;
+                if (compiled is not null)
+                {
+                    TensorTree? stepOutputs;
+                    try
+                    {
+                        stepOutputs = compiled.Run(new TensorTree { { "x", batch.X }, { "y", batch.Y } });
+                    }
+                    catch (JitTraceException)
+                    {
+                        // The step cannot be compiled: go on uncompiled from where the compiled step stands.
+                        stepOutputs = null;
+                        (parameters, state) = CompiledState(compiled);
+                        scope.Keep(parameters);
+                        scope.Keep(state);
+                        compiled = null;
+                    }
+
+                    if (stepOutputs is not null)
+                    {
+                        double compiledLoss = stepOutputs["loss"].Item();
+                        if (!double.IsFinite(compiledLoss))
+                        {
+                            throw new InvalidOperationException($"Training diverged: the loss is {compiledLoss} at epoch {epoch}, batch {batchIndex + 1}; lower the learning rate");
+                        }
+
+                        lossSum += compiledLoss * batch.X.Shape[0];
+                        seen += batch.X.Shape[0];
+                        if (train.IsClassification)
+                        {
+                            correct += (int)Math.Round(Metrics.Accuracy(stepOutputs["outputs"], batch.Y) * batch.X.Shape[0]);
+                        }
+
+                        onBatch?.Invoke(batchIndex++, loader.BatchCount, compiledLoss);
+                        continue;
+                    }
+                }
+
                 var (value, grads, outputs) = Transforms.ValueAndGradWithAux((TensorTree p) =>
                 {
                     var o = model(p, batch.X);
@@ -157,6 +204,17 @@ public static class Trainer
                 }
 
                 onBatch?.Invoke(batchIndex++, loader.BatchCount, batchLoss);
+            }
+
+            if (compiled is not null)
+            {
+                // The compiled step owns the current values; the epoch's bookkeeping works on copies of them.
+                var previous = parameters;
+                (parameters, state) = CompiledState(compiled);
+                if (!ReferenceEquals(previous, initialParameters) && !ReferenceEquals(previous, best))
+                {
+                    TensorScope.Release(previous);
+                }
             }
 
             double trainLoss = lossSum / Math.Max(1, seen);
@@ -206,6 +264,33 @@ public static class Trainer
         }
 
         return new TrainResult(options.Patience is null ? parameters : best, state, history);
+    }
+
+    /// <summary>
+    /// The step as a <see cref="CompiledStep"/> over { params, opt }: the same operations as the uncompiled loop (value and
+    /// gradient, optional clipping, the optimizer's update), taking the batch { x, y } and returning its loss and outputs.
+    /// </summary>
+    private static CompiledStep CompileStep(ModelFunction model, LossFunction loss, IOptimizer optimizer, TensorTree parameters, TensorTree state, double? clipNorm) =>
+        new(new TensorTree { { "params", parameters }, { "opt", state } }, (s, batch) =>
+        {
+            var (value, grads, outputs) = Transforms.ValueAndGradWithAux((TensorTree p) =>
+            {
+                var o = model(p, batch["x"]);
+                return (loss(o, batch["y"]), o);
+            })(s.Subtree("params"));
+            if (clipNorm is { } maxNorm)
+            {
+                grads = GradientClipping.ClipByGlobalNorm(grads, maxNorm).Gradients;
+            }
+
+            var (nextParameters, nextState) = optimizer.Update(grads, s.Subtree("opt"), s.Subtree("params"));
+            return (new TensorTree { { "params", nextParameters }, { "opt", nextState } }, new TensorTree { { "loss", value }, { "outputs", outputs } });
+        });
+
+    private static (TensorTree Parameters, TensorTree State) CompiledState(CompiledStep step)
+    {
+        var state = step.State;
+        return (state.Subtree("params"), state.Subtree("opt"));
     }
 
     /// <summary>Loss (mean over rows) and, for classification, accuracy of a model on a dataset.</summary>
