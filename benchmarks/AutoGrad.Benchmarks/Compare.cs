@@ -45,15 +45,35 @@ public static class Compare
             });
             // The library's own SGD, as torch.optim.SGD on the other side (one fused pass per parameter).
             var sgd = new Nn.Optim.Sgd(0.1);
-            var state = sgd.Init(p);
-            bool first = true;
+
+            // As Trainer runs it: a CompiledStep that owns the parameters and SGD's state (updated in place, as
+            // torch.optim.SGD updates its parameters) and replays the recorded kernels of forward, backward and update.
+            var compiled = new CompiledStep(new TensorTree { { "params", p }, { "opt", sgd.Init(p) } }, (s, b) =>
+            {
+                var (loss, grads) = Transforms.ValueAndGrad((TensorTree q) =>
+                {
+                    var h = b["x"].MatMulAdd(q["W1"], q["b1"]).Sigmoid();
+                    return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(q["W2"], q["b2"]), b["y"]);
+                })(s.Subtree("params"));
+                var (nextParams, nextOpt) = sgd.Update(grads, s.Subtree("opt"), s.Subtree("params"));
+                return (new TensorTree { { "params", nextParams }, { "opt", nextOpt } }, new TensorTree { { "loss", loss } });
+            });
+            var batchTree = new TensorTree { { "x", x }, { "y", labels } };
             results[$"mlp step {batch}"] = MedianTime(() =>
             {
-                // One scope per step, as Trainer does: the step's buffers go back to the pool, and the
-                // replaced parameters and state are released once the new ones are kept.
                 using var scope = TensorScope.Begin();
-                // As Trainer: after the first step the old trees are released anyway, so they are donated and
-                // updated in place, as torch.optim.SGD updates its parameters in place.
+                compiled.Run(batchTree);
+            });
+
+            // The same step uncompiled: every op through dispatch and the tape.
+            var state = sgd.Init(p);
+            bool first = true;
+            results[$"mlp step {batch} (uncompiled)"] = MedianTime(() =>
+            {
+                // One scope per step: the step's buffers go back to the pool, and the replaced parameters and state are
+                // released once the new ones are kept.
+                using var scope = TensorScope.Begin();
+                // After the first step the old trees are released anyway, so they are donated and updated in place.
                 var donate = first ? Nn.Optim.Donation.None : Nn.Optim.Donation.Parameters | Nn.Optim.Donation.State;
                 var (nextParams, nextState) = sgd.Update(grad(p), state, p, donate);
                 scope.Keep(nextParams);

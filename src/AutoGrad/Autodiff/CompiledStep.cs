@@ -25,7 +25,8 @@ namespace AutoGrad;
 /// </example>
 /// <remarks>
 /// The step function follows <see cref="Transforms.Jit"/>'s rules (no host reads of input-dependent values, no host
-/// random draws) and must return a new state of the state's structure, shapes and dtypes. Calls take turns.
+/// random draws) and must return a new state of the state's structure, shapes and dtypes. Calls take turns. A Run that
+/// fails part-way (a data error found by a kernel) may have updated part of the state; the step then refuses further use.
 /// </remarks>
 public sealed class CompiledStep
 {
@@ -73,6 +74,7 @@ public sealed class CompiledStep
         ArgumentNullException.ThrowIfNull(inputs);
         lock (_gate)
         {
+            ThrowIfFaulted();
             _call.ReplaceChild(1, inputs);
             try
             {
@@ -92,6 +94,7 @@ public sealed class CompiledStep
         {
             lock (_gate)
             {
+                ThrowIfFaulted();
                 return _state.Map(t =>
                 {
                     var copy = Tensor.Uninitialized(t.DType, t.Dims, t.Device);
@@ -99,6 +102,16 @@ public sealed class CompiledStep
                     return copy;
                 });
             }
+        }
+    }
+
+    private void ThrowIfFaulted()
+    {
+        if (_jit.Faulted)
+        {
+            throw new InvalidOperationException(
+                $"CompiledStep at {_site}: an earlier Run failed part-way through updating the state in place, so the state is no longer " +
+                "the state of any step. Create a new CompiledStep from a State saved before the failure.");
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
     private readonly List<JitEntry> _entries = [];
     private readonly List<Tensor> _leaves = [];
 
+    /// <summary>True once a replay that updates an owned state in place has failed part-way.</summary>
+    public bool Faulted { get; private set; }
+
     /// <summary>The number of signatures traced so far.</summary>
     public int TraceCount
     {
@@ -47,7 +50,14 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
             {
                 if (entry.Matches(inputs, _leaves))
                 {
-                    return entry.Run(_leaves);
+                    try
+                    {
+                        return entry.Run(_leaves);
+                    }
+                    finally
+                    {
+                        _leaves.Clear(); // hold no caller tensors between calls
+                    }
                 }
             }
 
@@ -84,7 +94,16 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
             {
                 if (entry.Matches(call, _leaves))
                 {
-                    return entry.RunOwned(_leaves);
+                    try
+                    {
+                        return entry.RunOwned(_leaves);
+                    }
+                    catch
+                    {
+                        // The replay may have written part of the new state in place: it is no longer one step's state.
+                        Faulted = true;
+                        throw;
+                    }
                 }
             }
 
@@ -146,17 +165,23 @@ internal sealed class JitEntry
     private readonly TensorStorage[] _fresh;
     private readonly Tensor[] _built;
     private readonly int _stateLeaves;
+    private readonly CallSite _site;
     private readonly int[] _copyStrides = [1];
     private readonly int[][] _stateLengths;
     private readonly bool[] _releaseAfterCopy;
+    private readonly bool[] _adoptsInOwned;
 
-    private JitEntry(TreeSkeleton inputShape, List<Tensor> leaves, int[] aliasOf, bool[] donated, KernelProgram program, TreeSkeleton outputShape, OutputLeaf[] outputLeaves, int freshCount, int stateLeaves)
+    private JitEntry(TreeSkeleton inputShape, List<Tensor> leaves, int[] aliasOf, bool[] donated, KernelProgram program, TreeSkeleton outputShape, OutputLeaf[] outputLeaves, int freshCount, int stateLeaves, CallSite site)
     {
+        _site = site;
         _stateLeaves = stateLeaves;
         _stateLengths = leaves.Take(Math.Max(0, stateLeaves)).Select(l => new[] { l.Size }).ToArray();
 
         // A new state leaf the program could not write in place comes in a fresh buffer; once copied into the state, the
         // buffer goes back to the pool unless an output or a later state leaf still needs it.
+        // In owned-state mode only the outputs subtree is handed out: its first use of a fresh buffer joins the scope.
+        _adoptsInOwned = outputLeaves.Select((o, i) => stateLeaves >= 0 && i >= stateLeaves && o.Kind == OutputKind.Fresh &&
+            !outputLeaves.Where((other, j) => j >= stateLeaves && j < i && other.Kind == OutputKind.Fresh && other.Index == o.Index).Any()).ToArray();
         _releaseAfterCopy = new bool[Math.Max(0, stateLeaves)];
         for (int k = 0; k < _releaseAfterCopy.Length; k++)
         {
@@ -182,6 +207,20 @@ internal sealed class JitEntry
     {
         // Donation is part of the signature: it decides which outputs the program writes over their inputs.
         var donated = leaves.Select(l => l.Storage!.IsDonated).ToArray();
+        var aliasOf = AliasPattern(leaves);
+
+        // f sees each input through a proxy: a new storage object over the caller's buffer (one per shared buffer). A
+        // tensor f captures and also receives as an input is then two slots, a captured read and an input read.
+        var proxies = new TensorStorage[leaves.Count];
+        var proxyLeaves = new Tensor[leaves.Count];
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            proxies[i] = aliasOf[i] >= 0 ? proxies[aliasOf[i]] : leaves[i].Storage!.ShareBuffer();
+            proxyLeaves[i] = new Tensor(proxies[i], leaves[i].Dims, leaves[i].Device);
+        }
+
+        int next = 0;
+        var proxyInputs = TreeSkeleton.Of(inputs, _ => { }).Build(proxyLeaves, ref next);
         var recorder = KernelRecorder.Begin();
         var inputSlots = new int[leaves.Count];
         TensorTree? outputs;
@@ -190,10 +229,10 @@ internal sealed class JitEntry
         {
             for (int i = 0; i < leaves.Count; i++)
             {
-                inputSlots[i] = recorder.Input(leaves[i].Storage!);
+                inputSlots[i] = recorder.Input(proxies[i]);
             }
 
-            outputs = f(inputs);
+            outputs = f(proxyInputs);
         }
         finally
         {
@@ -204,12 +243,6 @@ internal sealed class JitEntry
         if (outputs is null)
         {
             throw new InvalidOperationException($"Jit at {site}: the function returned null; return a TensorTree.");
-        }
-
-        var aliasOf = new int[leaves.Count];
-        for (int i = 0; i < leaves.Count; i++)
-        {
-            aliasOf[i] = leaves.FindIndex(0, i, l => ReferenceEquals(l.Storage, leaves[i].Storage));
         }
 
         var outputLeaves = new List<OutputLeaf>();
@@ -223,7 +256,7 @@ internal sealed class JitEntry
             }
 
             var storage = leaf.Storage!;
-            int input = leaves.FindIndex(l => ReferenceEquals(l.Storage, storage));
+            int input = Array.FindIndex(proxies, p => ReferenceEquals(p, storage));
             if (input >= 0)
             {
                 outputLeaves.Add(new OutputLeaf(OutputKind.Input, input, leaf.Dims, leaf.Device, null, false));
@@ -242,9 +275,19 @@ internal sealed class JitEntry
             }
             else
             {
+                if (storage.Serial >= recorder.FirstSerial)
+                {
+                    throw KernelProgram.OtherThread(new SlotInfo(storage, allocated: false), "result");
+                }
+
                 outputLeaves.Add(new OutputLeaf(OutputKind.Fixed, -1, leaf.Dims, leaf.Device, leaf, false)); // captured from outside f
             }
         });
+
+        // The caller gets its own tensors back where f returned an input (or a view of one), never a proxy.
+        outputs = outputs.Map(t => Array.IndexOf(proxies, t.Storage) is int i and >= 0
+            ? (t.Dims.AsSpan().SequenceEqual(leaves[i].Dims) ? leaves[i] : new Tensor(leaves[i].Storage!, t.Dims, t.Device))
+            : t);
 
         int[]? pinned = null;
         bool[] lendable;
@@ -282,12 +325,37 @@ internal sealed class JitEntry
         }
 
         var program = KernelProgram.Build(recorder, inputSlots, freshSlots.ToArray(), lendable, pinned);
-        var entry = new JitEntry(TreeSkeleton.Of(inputs, _ => { }), leaves, aliasOf, donated, program, outputShape, outputLeaves.ToArray(), freshSlots.Count, stateLeaves);
+        var entry = new JitEntry(TreeSkeleton.Of(inputs, _ => { }), leaves, aliasOf, donated, program, outputShape, outputLeaves.ToArray(), freshSlots.Count, stateLeaves, site);
         return (entry, outputs);
     }
 
     /// <summary>The number of kernel calls a replay makes.</summary>
     public int CommandCount => _program.CommandCount;
+
+    /// <summary>For each leaf, the first earlier leaf over the same storage, or −1.</summary>
+    private static int[] AliasPattern(List<Tensor> leaves)
+    {
+        var pattern = new int[leaves.Count];
+        for (int i = 0; i < leaves.Count; i++)
+        {
+            pattern[i] = FirstAlias(leaves, i);
+        }
+
+        return pattern;
+    }
+
+    private static int FirstAlias(List<Tensor> leaves, int i)
+    {
+        for (int j = 0; j < i; j++)
+        {
+            if (ReferenceEquals(leaves[j].Storage, leaves[i].Storage))
+            {
+                return j;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>True when <paramref name="inputs"/> (leaves <paramref name="leaves"/>) has this entry's signature.</summary>
     public bool Matches(TensorTree inputs, List<Tensor> leaves)
@@ -307,8 +375,9 @@ internal sealed class JitEntry
                 return false;
             }
 
-            // Leaves that shared a buffer when traced are one slot of the program.
-            if (_aliasOf[i] >= 0 && !ReferenceEquals(leaf.Storage, leaves[_aliasOf[i]].Storage))
+            // Leaves share buffers exactly as when traced: a shared buffer is one slot of the program, and a donated
+            // buffer read through a second leaf would be read after the program wrote over it.
+            if (FirstAlias(leaves, i) != _aliasOf[i])
             {
                 return false;
             }
@@ -321,6 +390,17 @@ internal sealed class JitEntry
     public TensorTree Run(List<Tensor> leaves)
     {
         var donors = _program.OutputDonors;
+        for (int k = 0; k < donors.Length; k++)
+        {
+            if (donors[k] >= 0 && _program.Captures(leaves[donors[k]].Storage!))
+            {
+                var d = leaves[donors[k]];
+                throw new InvalidOperationException(
+                    $"Jit at {_site}: input {d.DType.Name()}{d.Shape} was donated, but the function also reads that tensor as one it captured; " +
+                    "its buffer would be written over while still read. Do not donate it.");
+            }
+        }
+
         for (int k = 0; k < donors.Length; k++)
         {
             if (donors[k] >= 0)
@@ -336,7 +416,6 @@ internal sealed class JitEntry
         catch
         {
             Array.Clear(_fresh);
-            leaves.Clear();
             throw;
         }
         finally
@@ -397,7 +476,7 @@ internal sealed class JitEntry
                 _built[i] = o.Kind switch
                 {
                     OutputKind.Fresh when donors[o.Index] >= 0 => CopyOf(_fresh[o.Index], o),
-                    OutputKind.Fresh => Fresh(o),
+                    OutputKind.Fresh => Fresh(o, _adoptsInOwned[i]),
                     OutputKind.Input when o.Index < _stateLeaves => CopyOf(leaves[o.Index].Storage!, o),
                     OutputKind.Input => leaves[o.Index].Dims.AsSpan().SequenceEqual(o.Dims) ? leaves[o.Index] : new Tensor(leaves[o.Index].Storage!, o.Dims, o.Device),
                     _ => o.Fixed!,
@@ -477,10 +556,12 @@ internal sealed class JitEntry
         }
     }
 
-    private Tensor Fresh(OutputLeaf o)
+    private Tensor Fresh(OutputLeaf o) => Fresh(o, o.Adopts);
+
+    private Tensor Fresh(OutputLeaf o, bool adopts)
     {
         var storage = _fresh[o.Index];
-        if (o.Adopts)
+        if (adopts)
         {
             TensorScope.Adopt(storage);
         }

@@ -24,8 +24,11 @@ public static partial class Transforms
     /// </list>
     /// <para>Under a transform (the inputs traced by <c>Grad</c>, <c>Jvp</c>, …) and inside another compiled function's
     /// trace, <paramref name="f"/> simply runs, so compiled functions compose with every transform. Calls from several
-    /// threads take turns. Donated inputs (<see cref="Tensor.Donate"/>) are not written over: outputs always get fresh
-    /// pooled buffers, and the caller releases what it no longer needs, as a training loop does with the old parameters.</para>
+    /// threads take turns.</para>
+    /// <para>Outputs get fresh pooled buffers, except where an input was donated (<see cref="Tensor.Donate"/>,
+    /// <see cref="TensorTree.Donate"/>; JAX's <c>donate_argnums</c>): an output of its dtype and length is then written over
+    /// it when nothing reads the input afterwards (a parameter update p − lr·g), and the donor fails on use. Donation, like
+    /// shapes, is part of the signature. For a step that owns its parameters and updates them in place, see <see cref="CompiledStep"/>.</para>
     /// </remarks>
     /// <example>
     /// <code>

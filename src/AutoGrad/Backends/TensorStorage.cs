@@ -6,11 +6,20 @@ namespace AutoGrad.Backends;
 /// </summary>
 internal abstract class TensorStorage
 {
+    private static long _created;
+
     protected TensorStorage(DType dtype, int length)
     {
         DType = dtype;
         Length = length;
+        Serial = Interlocked.Increment(ref _created);
     }
+
+    /// <summary>The number of storages created before this one, process-wide: tells a recording which buffers are newer than it.</summary>
+    public long Serial { get; }
+
+    /// <summary>The serial the next storage will get at least.</summary>
+    public static long NextSerial => Interlocked.Read(ref _created) + 1;
 
     public DType DType { get; }
 

@@ -119,6 +119,18 @@ public class CompiledStepTests
     }
 
     [Fact]
+    public void AfterARunFailsPartWayTheStepRefusesFurtherUse()
+    {
+        var step = new CompiledStep(new TensorTree { { "w", Tensor.FromArray(new[] { 1.0, 2.0 }) } },
+            (s, i) => (new TensorTree { { "w", s["w"] * 2.0 } }, new TensorTree { { "g", s["w"].TakeAlongAxis(i["i"], 0) } }));
+        step.Run(new TensorTree { { "i", Tensor.FromArray(new[] { 1, 0 }) } });
+        Assert.Throws<TensorOpException>(() => step.Run(new TensorTree { { "i", Tensor.FromArray(new[] { 1, 9 }) } }));
+        var e = Assert.Throws<InvalidOperationException>(() => step.Run(new TensorTree { { "i", Tensor.FromArray(new[] { 1, 0 }) } }));
+        Assert.Contains("failed part-way", e.Message);
+        Assert.Throws<InvalidOperationException>(() => step.State);
+    }
+
+    [Fact]
     public void ASteadyStateStepAllocatesLittleMoreThanItsOutputs()
     {
         var step = new CompiledStep(new TensorTree { { "params", Params() }, { "count", Tensor.Scalar(0.0) } }, Step);

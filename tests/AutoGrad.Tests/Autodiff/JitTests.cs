@@ -329,6 +329,72 @@ public class JitTests
     }
 
     [Fact]
+    public void AFailedReplayReportsItsErrorAndTheDonorFailsOnUse()
+    {
+        var f = Jit(t => new TensorTree { { "g", t["table"].TakeAlongAxis(t["i"], 0) }, { "w", t["w"] * 2.0 } });
+        var table = Tensor.FromArray(new[] { 1.0, 2.0 });
+        f(new TensorTree { { "table", table }, { "i", Tensor.FromArray(new[] { 0, 1 }) }, { "w", Tensor.FromArray(new[] { 3.0 }).Donate() } });
+        var w = Tensor.FromArray(new[] { 4.0 }).Donate();
+        var e = Assert.Throws<TensorOpException>(() =>
+            f(new TensorTree { { "table", table }, { "i", Tensor.FromArray(new[] { 0, 7 }) }, { "w", w } }));
+        Assert.Contains("outside [0, 2)", e.Message);
+        Assert.Throws<ObjectDisposedException>(() => w.ToDoubleArray());
+    }
+
+    [Fact]
+    public void InputsThatShareABufferOnlyNowAreTracedAgainNotWrittenOver()
+    {
+        int traces = 0;
+        var f = Jit(t =>
+        {
+            traces++;
+            return new TensorTree { { "u", t["a"] * 2.0 }, { "v", t["b"] * 3.0 } };
+        });
+        f(new TensorTree { { "a", Tensor.FromArray(new[] { 1.0 }).Donate() }, { "b", Tensor.FromArray(new[] { 1.0 }).Donate() } });
+        var z = Tensor.FromArray(new[] { 5.0 });
+        var o = f(new TensorTree { { "a", z.Donate() }, { "b", z } });
+        Assert.Equal([10.0], o["u"].ToDoubleArray());
+        Assert.Equal([15.0], o["v"].ToDoubleArray());
+        Assert.Equal(2, traces);
+    }
+
+    [Fact]
+    public void ACapturedTensorPassedInAsWellStaysCaptured()
+    {
+        var w = Tensor.FromArray(new[] { 2.0, 3.0 });
+        var f = Jit(t => new TensorTree { { "y", t["x"] * w }, { "w", w } });
+        var first = f(new TensorTree { { "x", w } });
+        Assert.Equal([4.0, 9.0], first["y"].ToDoubleArray());
+        var o = f(new TensorTree { { "x", Tensor.FromArray(new[] { 5.0, 7.0 }) } });
+        Assert.Equal([10.0, 21.0], o["y"].ToDoubleArray());
+        Assert.Same(w, o["w"]);
+
+        // Donating it while the function also captures it would write over a buffer the program still reads.
+        var g = Jit(t => new TensorTree { { "y", t["x"] * 2.0 + w } });
+        g(new TensorTree { { "x", Tensor.FromArray(new[] { 1.0, 1.0 }).Donate() } });
+        var e = Assert.Throws<InvalidOperationException>(() => g(new TensorTree { { "x", w.Donate() } }));
+        Assert.Contains("also reads that tensor as one it captured", e.Message);
+    }
+
+    private static Tensor OnAnotherThread(Func<Tensor> op)
+    {
+        Tensor? result = null;
+        var thread = new Thread(() => result = op());
+        thread.Start();
+        thread.Join();
+        return result!;
+    }
+
+    [Fact]
+    public void TensorOpsOnAnotherThreadWhileTracingAreRejected()
+    {
+        var returned = Jit(t => new TensorTree { { "y", OnAnotherThread(() => t["x"] * 2.0) } });
+        Assert.Contains("not on the tracing thread", Assert.Throws<JitTraceException>(() => returned(new TensorTree { { "x", Tensor.FromArray(new[] { 1.0 }) } })).Message);
+        var used = Jit(t => new TensorTree { { "y", OnAnotherThread(() => t["x"] * 2.0) + 1.0 } });
+        Assert.Contains("not on the tracing thread", Assert.Throws<JitTraceException>(() => used(new TensorTree { { "x", Tensor.FromArray(new[] { 1.0 }) } })).Message);
+    }
+
+    [Fact]
     public void AReplayAllocatesOnlyItsOutputs()
     {
         // A whole training step (forward, backward, update: dozens of kernels), returning only its loss.

@@ -16,6 +16,7 @@ internal sealed class KernelProgram
     private readonly int[] _outputSlots;
     private readonly (DType DType, int Length)[] _outputTypes;
     private readonly object _gate = new();
+    private readonly int[] _captured;
 
     private KernelProgram(IBackend backend, KernelCommand[] commands, TensorStorage?[] slots, int[] inputSlots, int[] outputSlots, List<SlotInfo> slotInfo)
     {
@@ -25,6 +26,7 @@ internal sealed class KernelProgram
         _inputSlots = inputSlots;
         _outputSlots = outputSlots;
         _outputTypes = Array.ConvertAll(outputSlots, o => (slotInfo[o].DType, slotInfo[o].Length));
+        _captured = Enumerable.Range(0, slotInfo.Count).Where(i => !slotInfo[i].Allocated && !slotInfo[i].IsInput).ToArray();
     }
 
     /// <summary>The number of kernel calls a replay makes.</summary>
@@ -72,22 +74,25 @@ internal sealed class KernelProgram
             {
                 if (!slot.IsInput)
                 {
+                    if (slot.Traced.Serial >= recording.FirstSerial)
+                    {
+                        throw OtherThread(slot, slot.First >= 0 ? commands[slot.First].Kernel : "the function");
+                    }
+
                     bound[i] = slot.Traced; // a tensor captured from outside: read where it is
                 }
 
                 continue;
             }
 
+            if (slot.First >= 0 && slot.ReadBeforeWritten)
+            {
+                throw OtherThread(slot, commands[slot.First].Kernel);
+            }
+
             if (slot.First < 0 || isOutput[i])
             {
                 continue; // never used by a kernel, or given a fresh buffer per call
-            }
-
-            if (slot.ReadBeforeWritten)
-            {
-                throw new JitTraceException(
-                    $"Jit: the traced function's {commands[slot.First].Kernel} read a {slot.DType.Name()} buffer of {slot.Length} elements that no " +
-                    "recorded kernel had written. Was it written on another thread? A compiled function must run its tensor ops on the calling thread.");
             }
 
             (startsAt[slot.First] ??= []).Add(i);
@@ -148,6 +153,26 @@ internal sealed class KernelProgram
             OwnedBytes = bytes,
             OutputDonors = Donors(commands, slots, inputSlots, outputSlots, donated, pinned),
         };
+    }
+
+    /// <summary>The error for a buffer the recording did not see written: tensor ops ran on another thread while tracing.</summary>
+    public static JitTraceException OtherThread(SlotInfo slot, string kernel) => new(
+        $"Jit: the traced function's {kernel} used a {slot.DType.Name()} buffer of {slot.Length} elements that was computed while tracing but " +
+        "not on the tracing thread (Parallel.For, a task). Only the calling thread's kernels are recorded: run a compiled function's tensor ops " +
+        "on the calling thread, or compute that part outside it.");
+
+    /// <summary>True when the program reads <paramref name="storage"/> as a tensor captured from outside.</summary>
+    public bool Captures(TensorStorage storage)
+    {
+        foreach (int s in _captured)
+        {
+            if (ReferenceEquals(_slots[s], storage))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ internal sealed class KernelRecorder : IBackend
     {
     }
 
+    /// <summary>Storages with this serial or above were created during the recording.</summary>
+    public long FirstSerial { get; } = TensorStorage.NextSerial;
+
     /// <summary>The recorded calls, in order.</summary>
     public List<KernelCommand> Commands { get; } = [];
 
