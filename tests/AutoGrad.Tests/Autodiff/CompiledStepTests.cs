@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using AutoGrad.Tests.Support;
 using Xunit;
 using static AutoGrad.Transforms;
 
@@ -119,6 +121,44 @@ public class CompiledStepTests
     }
 
     [Fact]
+    public void TheTransformsPageExampleFitsALine()
+    {
+        // y = 3x − 1 with a little structure: 16 points, one feature.
+        var xs = Enumerable.Range(0, 16).Select(i => i / 8.0 - 1).ToArray();
+        var x = Tensor.FromArray(xs, [16, 1]);
+        var y = Tensor.FromArray(xs.Select(v => 3 * v - 1).ToArray(), [16, 1]);
+        var w0 = Tensor.Zeros([1, 1], DType.Float64);
+        var b0 = Tensor.Zeros([1], DType.Float64);
+        double lastLoss = double.NaN;
+        // JIT-BEGIN
+        var step = new CompiledStep(new TensorTree { { "w", w0 }, { "b", b0 } }, (p, batch) =>
+        {
+            var (loss, g) = ValueAndGrad((TensorTree q) =>
+                (batch["x"].MatMulAdd(q["w"], q["b"]) - batch["y"]).Pow(2).Mean())(p);
+            var next = p.Zip(g, (value, grad) => Tensor.Axpby(1, value, -0.1, grad)); // p − 0.1·g in one pass
+            return (next, new TensorTree { { "loss", loss } });
+        });
+        for (int epoch = 0; epoch < 200; epoch++)
+        {
+            using var scope = TensorScope.Begin(); // the step's outputs go back to the pool
+            lastLoss = step.Run(new TensorTree { { "x", x }, { "y", y } })["loss"].Item();
+        }
+
+        var fitted = step.State; // copies: { w, b }
+        // JIT-END
+        Assert.True(lastLoss < 1e-4, $"loss {lastLoss}");
+        Assert.Equal(3.0, fitted["w"].Item(), 2);
+        Assert.Equal(-1.0, fitted["b"].Item(), 2);
+
+        var doc = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "transforms.md"));
+        var source = File.ReadAllText(Path.Combine(RepoRoot.Path, "tests", "AutoGrad.Tests", "Autodiff", "CompiledStepTests.cs"));
+        var region = Regex.Match(source, "// JIT-BEGIN\n(.*?)\n\\s*// JIT-END", RegexOptions.Singleline).Groups[1].Value;
+        var block = Regex.Matches(doc, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).Single(b => b.Contains("CompiledStep", StringComparison.Ordinal));
+        static string Normalize(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
+        Assert.Equal(Normalize(region), Normalize(block));
+    }
+
+    [Fact]
     public void AfterARunFailsPartWayTheStepRefusesFurtherUse()
     {
         var step = new CompiledStep(new TensorTree { { "w", Tensor.FromArray(new[] { 1.0, 2.0 }) } },
@@ -144,7 +184,7 @@ public class CompiledStepTests
             step.Run(batch);
         }
 
-        // The loss alone (a tree of two nodes, a tensor, its storage and its 1-element array: 296 bytes); the state, four
+        // The loss alone (a tree of two nodes, a tensor, its storage and its 1-element array: about 300 bytes); the state, four
         // parameters and a counter, is updated in place, and no kernel allocates.
         long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
         Assert.True(perCall < 400, $"a step allocated {perCall} bytes");

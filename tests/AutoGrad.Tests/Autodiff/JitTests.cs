@@ -410,7 +410,7 @@ public class JitTests
             step(inputs);
         }
 
-        // Per call: the output tree (2 nodes), one tensor, its storage object and its 1-element array (296 bytes). Nothing
+        // Per call: the output tree (2 nodes), one tensor, its storage object and its 1-element array (about 300 bytes). Nothing
         // per recorded command, where an eager step allocates tensors, tape nodes and shapes for every op.
         long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
         Assert.True(perCall < 400, $"a replay allocated {perCall} bytes");
