@@ -37,27 +37,9 @@ public static class Compare
             };
             var x = Tensor.RandomUniform([batch, 784], g);
             var labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
-            // The library's dense-layer product (MatMulAdd, as nn.Linear's addmm) and cross-entropy (a fused op, as nn.CrossEntropyLoss) on the other side.
-            var grad = Transforms.Grad((TensorTree q) =>
-            {
-                var h = x.MatMulAdd(q["W1"], q["b1"]).Sigmoid();
-                return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(q["W2"], q["b2"]), labels);
-            });
-            // The library's own SGD, as torch.optim.SGD on the other side (one fused pass per parameter).
+            var grad = Transforms.Grad((TensorTree q) => MlpWorkload.Loss(q, x, labels));
             var sgd = new Nn.Optim.Sgd(0.1);
-
-            // As Trainer runs it: a CompiledStep that owns the parameters and SGD's state (updated in place, as
-            // torch.optim.SGD updates its parameters) and replays the recorded kernels of forward, backward and update.
-            var compiled = new CompiledStep(new TensorTree { { "params", p }, { "opt", sgd.Init(p) } }, (s, b) =>
-            {
-                var (loss, grads) = Transforms.ValueAndGrad((TensorTree q) =>
-                {
-                    var h = b["x"].MatMulAdd(q["W1"], q["b1"]).Sigmoid();
-                    return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(q["W2"], q["b2"]), b["y"]);
-                })(s.Subtree("params"));
-                var (nextParams, nextOpt) = sgd.Update(grads, s.Subtree("opt"), s.Subtree("params"));
-                return (new TensorTree { { "params", nextParams }, { "opt", nextOpt } }, new TensorTree { { "loss", loss } });
-            });
+            var compiled = MlpWorkload.Compiled(p, sgd);
             var batchTree = new TensorTree { { "x", x }, { "y", labels } };
             results[$"mlp step {batch}"] = MedianTime(() =>
             {

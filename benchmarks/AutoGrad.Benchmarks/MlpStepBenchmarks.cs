@@ -33,24 +33,8 @@ public class MlpStepBenchmarks
         };
         _x = Tensor.RandomUniform([Batch, 784], g);
         _labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray());
-        _grad = Transforms.Grad((TensorTree p) =>
-        {
-            var h = _x.MatMulAdd(p["W1"], p["b1"]).Sigmoid();
-            return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(p["W2"], p["b2"]), _labels);
-        });
-
-        // The compiled step owns the parameters and SGD's state and updates them in place (as torch.optim.SGD does); it
-        // takes the batch as input, as a training loop feeds one batch after another.
-        _compiled = new CompiledStep(new TensorTree { { "params", _params.Map(t => t * 1f) }, { "opt", _sgd.Init(_params) } }, (state, batch) =>
-        {
-            var (loss, grads) = Transforms.ValueAndGrad((TensorTree p) =>
-            {
-                var h = batch["x"].MatMulAdd(p["W1"], p["b1"]).Sigmoid();
-                return Nn.Losses.Loss.CrossEntropy(h.MatMulAdd(p["W2"], p["b2"]), batch["y"]);
-            })(state.Subtree("params"));
-            var (nextParams, nextOpt) = _sgd.Update(grads, state.Subtree("opt"), state.Subtree("params"));
-            return (new TensorTree { { "params", nextParams }, { "opt", nextOpt } }, new TensorTree { { "loss", loss } });
-        });
+        _grad = Transforms.Grad((TensorTree p) => MlpWorkload.Loss(p, _x, _labels));
+        _compiled = MlpWorkload.Compiled(_params.Map(t => t * 1f), _sgd);
         _batch = new TensorTree { { "x", _x }, { "y", _labels } };
     }
 

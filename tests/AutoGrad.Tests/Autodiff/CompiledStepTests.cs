@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AutoGrad.Tests.Support;
 using Xunit;
 using static AutoGrad.Transforms;
@@ -150,12 +149,7 @@ public class CompiledStepTests
         Assert.Equal(3.0, fitted["w"].Item(), 2);
         Assert.Equal(-1.0, fitted["b"].Item(), 2);
 
-        var doc = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "transforms.md"));
-        var source = File.ReadAllText(Path.Combine(RepoRoot.Path, "tests", "AutoGrad.Tests", "Autodiff", "CompiledStepTests.cs"));
-        var region = Regex.Match(source, "// JIT-BEGIN\n(.*?)\n\\s*// JIT-END", RegexOptions.Singleline).Groups[1].Value;
-        var block = Regex.Matches(doc, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).Single(b => b.Contains("CompiledStep", StringComparison.Ordinal));
-        static string Normalize(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        Assert.Equal(Normalize(region), Normalize(block));
+        DocExamples.AssertShown("transforms.md", Path.Combine("Autodiff", "CompiledStepTests.cs"), "JIT", "CompiledStep");
     }
 
     [Fact]

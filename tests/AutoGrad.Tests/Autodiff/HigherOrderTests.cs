@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AutoGrad.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
@@ -264,12 +263,7 @@ public class HigherOrderTests
     [Fact]
     public void TheTransformsPageShowsTheNewtonExampleThisTestRuns()
     {
-        var doc = File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "transforms.md"));
-        var source = File.ReadAllText(Path.Combine(RepoRoot.Path, "tests", "AutoGrad.Tests", "Autodiff", "HigherOrderTests.cs"));
-        var region = Regex.Match(source, "// NEWTON-BEGIN\n(.*?)\n\\s*// NEWTON-END", RegexOptions.Singleline).Groups[1].Value;
-        var block = Regex.Matches(doc, "```csharp\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value).Single(b => b.Contains("Rosenbrock", StringComparison.Ordinal));
-        static string Normalize(string s) => string.Join("\n", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        Assert.Equal(Normalize(region), Normalize(block));
+        DocExamples.AssertShown("transforms.md", Path.Combine("Autodiff", "HigherOrderTests.cs"), "NEWTON", "Rosenbrock");
     }
 
     private static class Console
