@@ -17,14 +17,14 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
     /// <summary>True once a replay that updates an owned state in place has failed part-way.</summary>
     public bool Faulted { get; private set; }
 
-    /// <summary>The number of signatures traced so far.</summary>
-    public int TraceCount
+    /// <summary>The programs traced so far, one per signature (for tests and diagnostics).</summary>
+    public IReadOnlyList<KernelProgram> Programs
     {
         get
         {
             lock (_gate)
             {
-                return _entries.Count;
+                return _entries.Select(e => e.Program).ToArray();
             }
         }
     }
@@ -61,10 +61,16 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
                 }
             }
 
-            var (traced, outputs) = JitEntry.Trace(f, inputs, _leaves, site);
-            _entries.Add(traced);
-            _leaves.Clear(); // hold no caller tensors between calls
-            return outputs;
+            try
+            {
+                var (traced, outputs) = JitEntry.Trace(f, inputs, _leaves, site);
+                _entries.Add(traced);
+                return outputs;
+            }
+            finally
+            {
+                _leaves.Clear(); // hold no caller tensors between calls
+            }
         }
     }
 
@@ -107,11 +113,16 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
                 }
             }
 
-            var (traced, outputs) = JitEntry.Trace(f, call, _leaves, site, stateLeaves);
-            _entries.Add(traced);
-            var result = JitEntry.StoreState(outputs, _leaves, stateLeaves);
-            _leaves.Clear();
-            return result;
+            try
+            {
+                var (traced, outputs) = JitEntry.Trace(f, call, _leaves, site, stateLeaves);
+                _entries.Add(traced);
+                return JitEntry.StoreState(outputs, _leaves, stateLeaves);
+            }
+            finally
+            {
+                _leaves.Clear();
+            }
         }
     }
 
@@ -329,8 +340,8 @@ internal sealed class JitEntry
         return (entry, outputs);
     }
 
-    /// <summary>The number of kernel calls a replay makes.</summary>
-    public int CommandCount => _program.CommandCount;
+    /// <summary>The recorded program.</summary>
+    public KernelProgram Program => _program;
 
     /// <summary>For each leaf, the first earlier leaf over the same storage, or −1.</summary>
     private static int[] AliasPattern(List<Tensor> leaves)

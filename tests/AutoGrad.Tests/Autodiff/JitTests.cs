@@ -1,3 +1,4 @@
+using AutoGrad.Autodiff;
 using AutoGrad.Tests.Support;
 using Xunit;
 using static AutoGrad.Transforms;
@@ -174,6 +175,18 @@ public class JitTests
         var input = Tensor.FromArray(new[] { 0.25, -1.0 });
         var expected = new TensorTree { { "y", input.Exp() }, { "z", (input * 2.0).Sin() } };
         AssertBitwise(expected, two(new TensorTree { { "a", (input * 1.0).Donate() } }), "two outputs of one donated input");
+    }
+
+    [Fact]
+    public void IntermediatesWhoseLifetimesDoNotOverlapShareBuffers()
+    {
+        var (p, x, y) = MlpProblem(5);
+        var jit = new JitFunction(TrainStep, default);
+        jit.Invoke(new TensorTree { { "params", p }, { "x", x }, { "y", y } });
+        var program = Assert.Single(jit.Programs);
+        Assert.True(program.CommandCount > 20, $"{program.CommandCount} kernels recorded");
+        Assert.True(program.OwnedBufferCount < program.IntermediateCount,
+            $"{program.IntermediateCount} intermediates in {program.OwnedBufferCount} buffers ({program.OwnedBytes} bytes)");
     }
 
     [Fact]

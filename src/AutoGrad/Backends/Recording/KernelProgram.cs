@@ -32,7 +32,10 @@ internal sealed class KernelProgram
     /// <summary>The number of kernel calls a replay makes.</summary>
     public int CommandCount => _commands.Length;
 
-    /// <summary>The number of intermediate buffers the program owns (after sharing).</summary>
+    /// <summary>The number of intermediate values (slots given a buffer of the program's own).</summary>
+    public int IntermediateCount { get; private init; }
+
+    /// <summary>The number of buffers the program owns for them, values whose lifetimes do not overlap sharing one.</summary>
     public int OwnedBufferCount { get; private init; }
 
     /// <summary>The bytes of those buffers.</summary>
@@ -149,6 +152,7 @@ internal sealed class KernelProgram
 
         return new KernelProgram(backend, commands, bound, (int[])inputSlots.Clone(), (int[])outputSlots.Clone(), slots)
         {
+            IntermediateCount = startsAt.Sum(list => list?.Count ?? 0),
             OwnedBufferCount = owned,
             OwnedBytes = bytes,
             OutputDonors = Donors(commands, slots, inputSlots, outputSlots, donated, pinned),
