@@ -14,7 +14,6 @@ if (( ${#need[@]} )); then
 fi
 
 dotnet build -c Release benchmarks/AutoGrad.Benchmarks >/dev/null
-ours=$(dotnet benchmarks/AutoGrad.Benchmarks/bin/Release/net10.0/AutoGrad.Benchmarks.dll compare)
 # The OpenMP OpenBLAS, explicitly, whatever the system default. In a VM that reports a generic CPU model,
 # OpenBLAS's detection falls back to its "Prescott" SSE3 kernels (about a quarter of the machine's speed);
 # name the core type from the CPU's flags so that PyTorch gets its real BLAS speed.
@@ -22,35 +21,53 @@ coretype=${OPENBLAS_CORETYPE:-}
 if [[ -z "$coretype" ]]; then
   if grep -q avx512f /proc/cpuinfo; then coretype=SkylakeX; elif grep -q avx2 /proc/cpuinfo; then coretype=Haswell; fi
 fi
-theirs=$(OPENBLAS_CORETYPE=$coretype LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 /usr/bin/python3 benchmarks/compare/torch_workloads.py)
 
-CORETYPE=$coretype /usr/bin/python3 - "$ours" "$theirs" <<'PY'
-import json, sys
-ours, theirs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-import os
-print(f"PyTorch {theirs['torch']} (2 threads, OpenMP OpenBLAS, core type {os.environ.get('CORETYPE', '?')}) vs AutoGrad {ours['autograd']}, median times")
-print(f"| {'workload':<22} | {'PyTorch':>12} | {'AutoGrad':>12} | {'speed-up':>8} |")
-print(f"|{'-' * 24}|{'-' * 14}|{'-' * 14}|{'-' * 10}|")
+# Rounds, alternating the two sides: on a shared 2-vCPU machine a neighbour's load comes and goes over tens of
+# seconds (one core's GEMM measured 92 to 153 GFLOP/s while another process ran on the other core), so each side
+# is measured in every round and each figure is the median over rounds, with the range of per-round ratios.
+rounds=${ROUNDS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for ((r = 1; r <= rounds; r++)); do
+  echo "round $r of $rounds: AutoGrad" >&2
+  dotnet benchmarks/AutoGrad.Benchmarks/bin/Release/net10.0/AutoGrad.Benchmarks.dll compare >"$work/ours.$r.json"
+  echo "round $r of $rounds: PyTorch" >&2
+  OPENBLAS_CORETYPE=$coretype LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 \
+    /usr/bin/python3 benchmarks/compare/torch_workloads.py >"$work/theirs.$r.json"
+done
+
+CORETYPE=$coretype /usr/bin/python3 - "$work" "$rounds" <<'PY'
+import json, os, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+ours = [json.load(open(f"{work}/ours.{r}.json")) for r in range(1, rounds + 1)]
+theirs = [json.load(open(f"{work}/theirs.{r}.json")) for r in range(1, rounds + 1)]
+print(f"PyTorch {theirs[0]['torch']} (2 threads, OpenMP OpenBLAS, core type {os.environ.get('CORETYPE', '?')}) vs "
+      f"AutoGrad {ours[0]['autograd']}: median times over {rounds} alternating rounds, and the range of the rounds' ratios")
+print(f"| {'workload':<26} | {'PyTorch':>10} | {'AutoGrad':>10} | {'speed-up':>8} | {'rounds':>13} |")
+print(f"|{'-' * 28}|{'-' * 12}|{'-' * 12}|{'-' * 10}|{'-' * 15}|")
 def fmt(s):
     return f"{s:.2f} s" if s >= 1 else f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
-for name, t in theirs["results"].items():
-    if name not in ours["results"]:
-        continue
-    o = ours["results"][name]
-    print(f"| {name:<22} | {fmt(t):>12} | {fmt(o):>12} | {t / o:>7.2f}× |")
+def row(name, base):
+    t = [run["results"][base] for run in theirs]
+    o = [run["results"][name] for run in ours]
+    ratios = [a / b for a, b in zip(t, o)]
+    tm, om = statistics.median(t), statistics.median(o)
+    print(f"| {name:<26} | {fmt(tm):>10} | {fmt(om):>10} | {tm / om:>7.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |")
+names = list(ours[0]["results"])
+for name in theirs[0]["results"]:
+    if name in names:
+        row(name, name)
 # AutoGrad-only variants of a workload (e.g. "mlp step 512 (uncompiled)"), against the same PyTorch time.
-for name, o in ours["results"].items():
+for name in names:
     base = name.split(" (")[0]
-    if name in theirs["results"] or base not in theirs["results"]:
-        continue
-    t = theirs["results"][base]
-    print(f"| {name:<22} | {fmt(t):>12} | {fmt(o):>12} | {t / o:>7.2f}× |")
+    if name not in theirs[0]["results"] and base in theirs[0]["results"]:
+        row(name, base)
 # The MNIST epochs must not buy speed with accuracy: test accuracy after the timed epoch, same hyper-parameters
 # and initialization on both sides (the shuffling order differs, so expect a few tenths of a point either way).
-acc_t, acc_o = theirs.get("accuracy", {}), ours.get("accuracy", {})
+acc_t, acc_o = theirs[-1].get("accuracy", {}), ours[-1].get("accuracy", {})
 if acc_t and acc_o:
     print()
-    print(f"| {'test accuracy':<26} | {'PyTorch':>8} | {'AutoGrad':>8} | {'difference':>10} |")
+    print(f"| {'test accuracy (last round)':<26} | {'PyTorch':>8} | {'AutoGrad':>8} | {'difference':>10} |")
     print(f"|{'-' * 28}|{'-' * 10}|{'-' * 10}|{'-' * 12}|")
     for name, a in acc_t.items():
         if name in acc_o:
