@@ -82,6 +82,13 @@ internal interface IBackend
     void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c);
 
     /// <summary>
+    /// output = op(a)·op(b)·α + y·β: the product of <see cref="MatMul"/> followed by <see cref="Axpby"/>(α, product, β, y), with
+    /// exactly their roundings, for compiled programs that fuse the two (an SGD update into its gradient's product).
+    /// y and output have the product's shape and may be one buffer (an update in place); output aliases neither a nor b.
+    /// </summary>
+    void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, TensorStorage output);
+
+    /// <summary>
     /// c = a · b + bias, the bias (n) added to every row: a is (m×k), b (k×n), c (m×n), all contiguous. A dense
     /// layer's forward (PyTorch's <c>addmm</c>), where the sums may start from the bias instead of taking a second pass.
     /// </summary>

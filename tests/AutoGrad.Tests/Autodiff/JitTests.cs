@@ -189,6 +189,69 @@ public class JitTests
             $"{program.IntermediateCount} intermediates in {program.OwnedBufferCount} buffers ({program.OwnedBytes} bytes)");
     }
 
+    /// <summary>w − lr·xᵀ·d, the update of a weight from its gradient's product, with the product as the Axpby's x or y.</summary>
+    private static TensorTree ProductUpdate(TensorTree t, bool productFirst)
+    {
+        var gradient = t["x"].Transpose().MatMul(t["d"]);
+        return new TensorTree { { "w", productFirst ? Tensor.Axpby(-0.1, gradient, 1, t["w"]) : Tensor.Axpby(1, t["w"], -0.1, gradient) } };
+    }
+
+    private static TensorTree ProductUpdateInputs(int seed, DType dtype, bool donate)
+    {
+        var g = new Generator((ulong)seed);
+        var w = Tensor.RandomNormal([40, 24], g, dtype);
+        return new TensorTree
+        {
+            { "w", donate ? w.Donate() : w },
+            { "x", Tensor.RandomNormal([64, 40], g, dtype) },
+            { "d", Tensor.RandomNormal([64, 24], g, dtype) },
+        };
+    }
+
+    [Theory]
+    [InlineData(false, false, DType.Float32)]
+    [InlineData(true, false, DType.Float32)]
+    [InlineData(false, true, DType.Float32)]
+    [InlineData(true, true, DType.Float64)]
+    public void AProductReadOnlyByAnUpdateIsFusedIntoItAndReplaysBitwiseLikeEager(bool productFirst, bool donate, DType dtype)
+    {
+        var jit = new JitFunction(t => ProductUpdate(t, productFirst), default);
+        jit.Invoke(ProductUpdateInputs(1, dtype, donate));
+        var program = Assert.Single(jit.Programs);
+        Assert.Equal(1, program.FusedCount);
+        Assert.Equal(donate ? 0 : -1, Assert.Single(program.OutputDonors));
+        for (int seed = 2; seed < 5; seed++)
+        {
+            var expected = ProductUpdate(ProductUpdateInputs(seed, dtype, donate: false), productFirst);
+            AssertBitwise(expected, jit.Invoke(ProductUpdateInputs(seed, dtype, donate)), $"seed {seed}");
+        }
+    }
+
+    [Fact]
+    public void AProductReadByMoreThanTheUpdateIsNotFused()
+    {
+        // The gradient also returned, or also read by another op: it must be stored, so the pair stays two calls.
+        var returned = new JitFunction(t =>
+        {
+            var gradient = t["x"].Transpose().MatMul(t["d"]);
+            return new TensorTree { { "w", Tensor.Axpby(1, t["w"], -0.1, gradient) }, { "g", gradient } };
+        }, default);
+        var readTwice = new JitFunction(t =>
+        {
+            var gradient = t["x"].Transpose().MatMul(t["d"]);
+            return new TensorTree { { "w", Tensor.Axpby(1, t["w"], -0.1, gradient) }, { "norm", (gradient * gradient).Sum() } };
+        }, default);
+        foreach (var jit in new[] { returned, readTwice })
+        {
+            jit.Invoke(ProductUpdateInputs(1, DType.Float32, donate: false));
+            Assert.Equal(0, Assert.Single(jit.Programs).FusedCount);
+        }
+
+        var inputs = ProductUpdateInputs(2, DType.Float32, donate: false);
+        var g = inputs["x"].Transpose().MatMul(inputs["d"]);
+        AssertBitwise(new TensorTree { { "w", Tensor.Axpby(1, inputs["w"], -0.1, g) }, { "g", g } }, returned.Invoke(inputs), "returned gradient");
+    }
+
     [Fact]
     public void ANewSignatureIsTracedAgainAndEachIsReplayed()
     {

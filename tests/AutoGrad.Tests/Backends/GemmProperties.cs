@@ -167,6 +167,71 @@ public class GemmProperties
         }
     }
 
+    /// <summary>
+    /// The fused product-and-update a compiled SGD step replays (<c>MatMulAxpby</c>) against the product and the Axpby run
+    /// one after the other, bit for bit: on the packed path the tile is combined in L1, elsewhere (deep k, narrow, few rows)
+    /// through a scratch product; both into a separate output and in place over y (a donated weight).
+    /// </summary>
+    private static void CheckFusedUpdate<T>(Case c, bool inPlace)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Generator((ulong)c.Seed);
+        Tensor Random(int length) => typeof(T) == typeof(double)
+            ? Tensor.FromArray(Enumerable.Range(0, length).Select(_ => 2 * rng.NextDouble() - 1).ToArray())
+            : Tensor.FromArray(Enumerable.Range(0, length).Select(_ => (float)(2 * rng.NextDouble() - 1)).ToArray());
+        var backend = CpuBackend.Instance;
+        int length = c.Batch * c.M * c.N;
+        var a = Random(c.Batch * c.M * c.K);
+        var b = Random(c.Batch * c.K * c.N);
+        var y = Random(length);
+        double alpha = -(0.001 + rng.NextDouble()), beta = 0.5 + rng.NextDouble();
+        var product = Random(length);
+        var expected = Random(length);
+        backend.MatMul(c.Batch, c.M, c.N, c.K, a.Storage!, c.Ta, b.Storage!, c.Tb, product.Storage!);
+        backend.Axpby(alpha, product.Storage!, beta, y.Storage!, false, expected.Storage!);
+
+        var output = inPlace ? y : Random(length);
+        backend.MatMulAxpby(c.Batch, c.M, c.N, c.K, a.Storage!, c.Ta, b.Storage!, c.Tb, alpha, y.Storage!, beta, output.Storage!);
+        var want = expected.ToDoubleArray();
+        var got = output.ToDoubleArray();
+        for (int i = 0; i < length; i++)
+        {
+            Assert.True(BitConverter.DoubleToInt64Bits(want[i]) == BitConverter.DoubleToInt64Bits(got[i]), $"{c}, in place {inPlace}, α {alpha:R}, β {beta:R}: element {i} fused {got[i]:R}, unfused {want[i]:R}");
+        }
+    }
+
+    [Property(MaxTest = 60)]
+    public Property FusedProductUpdateEqualsTheProductThenTheAxpbyBitwise() =>
+        Prop.ForAll(Arb.From(Cases()), Arb.From(Gen.Elements(true, false)), (c, inPlace) =>
+        {
+            if (c.Double)
+            {
+                CheckFusedUpdate<double>(c, inPlace);
+            }
+            else
+            {
+                CheckFusedUpdate<float>(c, inPlace);
+            }
+
+            PropertyLedger.Record(nameof(FusedProductUpdateEqualsTheProductThenTheAxpbyBitwise));
+        });
+
+    [Theory]
+    [InlineData(784, 512, 512, true, false)] // an MLP's first-layer weight gradient at batch 512: fused, rows split across cores
+    [InlineData(784, 512, 32, true, false)]  // at batch 32
+    [InlineData(784, 512, 1024, true, false)] // batch 1024: two k-blocks, through a scratch product
+    [InlineData(512, 10, 512, true, false)]  // the classifier's weight gradient: narrow, computed transposed
+    [InlineData(64, 512, 784, false, false)] // split along k: through a scratch product
+    [InlineData(3, 100, 50, false, true)]    // few rows: the row kernel
+    public void FusedProductUpdatesAtMlpShapesEqualTheUnfusedOnes(int m, int n, int k, bool ta, bool tb)
+    {
+        foreach (bool inPlace in new[] { false, true })
+        {
+            CheckFusedUpdate<float>(new Case(1, m, n, k, ta, tb, false, m + n + k), inPlace);
+            CheckFusedUpdate<double>(new Case(1, m, n, k, ta, tb, true, m + n + k), inPlace);
+        }
+    }
+
     [Fact]
     public void PackedGemmIsDeterministicUnderThreading()
     {

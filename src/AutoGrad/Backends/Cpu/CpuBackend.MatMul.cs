@@ -39,6 +39,54 @@ internal sealed partial class CpuBackend
         }
     }
 
+    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, TensorStorage output)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f:
+                MatMulAxpbyImpl(batch, m, n, k, f.Data, transposeA, Data<float>(b), transposeB, float.CreateChecked(alpha), Data<float>(y), float.CreateChecked(beta), Data<float>(output));
+                break;
+            case CpuStorage<double> d:
+                MatMulAxpbyImpl(batch, m, n, k, d.Data, transposeA, Data<double>(b), transposeB, alpha, Data<double>(y), beta, Data<double>(output));
+                break;
+            default: throw new NotSupportedException($"matmul on {a.DType.Name()}");
+        }
+    }
+
+    /// <summary>
+    /// Where the packed kernel computes this product anyway and finishes each tile in one pass over k, the tile is
+    /// combined with y as it leaves the kernel (<see cref="PackedGemm{T}.MultiplyCombine"/>): the product is never
+    /// stored, and the separate pass that read it back is gone. Otherwise the product goes to a scratch buffer and the
+    /// Axpby follows, so the result is the unfused one bit for bit either way.
+    /// </summary>
+    private static void MatMulAxpbyImpl<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T alpha, T[] y, T beta, T[] output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = batch * m * n;
+        if (length == 0)
+        {
+            return;
+        }
+
+        if (UsesPackedKernel<T>(m, n, k, ta) && PackedGemm<T>.CanFuse(batch, m, n, k))
+        {
+            PackedGemm<T>.MultiplyCombine(batch, m, n, k, a, ta, b, tb, output, alpha, y, beta);
+            return;
+        }
+
+        // ArrayPool, not BufferPool: it keeps small arrays too, and a longer one does (the Axpby runs over output's length).
+        var product = ArrayPool<T>.Shared.Rent(length);
+        try
+        {
+            MatMulImpl(batch, m, n, k, a, ta, b, tb, product);
+            AxpbyImpl(alpha, product, beta, y, squareY: false, output);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(product);
+        }
+    }
+
     /// <summary>The biased product as the backend computes it, on arrays, for tests.</summary>
     internal static void MatMulAddRowArrays<T>(int m, int n, int k, T[] a, T[] b, T[] bias, T[] c)
         where T : unmanaged, IFloatingPointIeee754<T> => MatMulAddRowImpl(m, n, k, a, b, bias, c);
@@ -136,10 +184,7 @@ internal sealed partial class CpuBackend
             return;
         }
 
-        // The packed kernel pays off once a product fills its 6-row tiles and has a few tiles' worth of work
-        // (outer products, k = 1, included: its tiles then just store); fewer rows go to the register-accumulating
-        // row kernel when B is row-major, and to dot products against B's rows when B is transposed.
-        if (PackedGemm<T>.IsSupported && m >= 6 && (long)m * n * k >= 4096)
+        if (UsesPackedKernel<T>(m, n, k, ta))
         {
             PackedGemm<T>.Multiply(batch, m, n, k, a, ta, b, tb, c);
             return;
@@ -159,6 +204,25 @@ internal sealed partial class CpuBackend
         {
             MatMulRows(0, rows, m, n, k, a, ta, b, tb, c);
         }
+    }
+
+    /// <summary>
+    /// True when <see cref="MatMulImpl"/> gives a product (k ≥ 1) to the packed kernel as it stands. The packed kernel pays
+    /// off once a product fills its 6-row tiles and has a few tiles' worth of work (outer products, k = 1, included: its
+    /// tiles then just store); fewer rows go to the register-accumulating row kernel when B is row-major, and to dot
+    /// products against B's rows when B is transposed. Narrow products go to the dot-product kernel or are computed
+    /// transposed (see MatMulImpl).
+    /// </summary>
+    private static bool UsesPackedKernel<T>(int m, int n, int k, bool ta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long work = (long)m * n * k;
+        if (n < NarrowColumns && work >= 4096 && ((NarrowProduct<T>.IsSupported && !ta) || (PackedGemm<T>.IsSupported && ta && m >= 4 * n)))
+        {
+            return false;
+        }
+
+        return PackedGemm<T>.IsSupported && m >= 6 && work >= 4096;
     }
 
     // Its own method, with a static lambda over a state: a lambda capturing MatMulImpl's parameters would allocate its closure on every product.

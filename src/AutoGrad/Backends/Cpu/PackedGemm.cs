@@ -61,30 +61,64 @@ internal static class PackedGemm<T>
     /// longer; each job packs its own operands, so packing runs in parallel too. Every element of C is still
     /// one fixed sequence of FMAs in k order, whoever computes it.
     /// </remarks>
-    public static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias = null)
+    public static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias = null) =>
+        Multiply(batch, m, n, k, a, ta, b, tb, c, bias, default);
+
+    /// <summary>
+    /// C[b] = op(A[b])·op(B[b])·α + Y[b]·β, elementwise after the product, for a product that <see cref="CanFuse"/> allows:
+    /// each tile of the product, finished in registers and rounded to T as <see cref="Multiply(int, int, int, int, T[], bool, T[], bool, T[], T[])"/>
+    /// would store it, is combined with Y while in L1, so the product never goes to memory. Y may be C itself (an update
+    /// in place): each element of Y is read before the element of C over it is written.
+    /// </summary>
+    public static void MultiplyCombine(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T productScale, T[] y, T yScale) =>
+        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(y, productScale, yScale));
+
+    /// <summary>
+    /// True when <see cref="MultiplyCombine"/> computes exactly the product <see cref="Multiply(int, int, int, int, T[], bool, T[], bool, T[], T[])"/>
+    /// would: one k-block (the product is complete when its tile leaves the kernel) and no split along k (whose partial
+    /// products are added afterwards, in another order).
+    /// </summary>
+    public static bool CanFuse(int batch, int m, int n, int k) =>
+        IsSupported && k >= 1 && k <= KC && !SplitsK(batch, m, n, k, Parts(batch, m, n, k, out bool splitRows), splitRows);
+
+    private static int Parts(int batch, int m, int n, int k, out bool splitRows)
+    {
+        // Splitting rows makes every job pack all of op(B) (k·n), splitting columns all of op(A) (m·k): split the
+        // larger dimension of C so that the duplicated packing is the smaller operand.
+        splitRows = m >= n;
+        // A product is worth splitting for its arithmetic (m·n·k) or, when k is tiny, for writing a large C.
+        bool worthSplitting = (long)batch * m * n * k >= ParallelWork || (long)batch * m * n >= ParallelOutput;
+        return worthSplitting ? Math.Min(ComputePool.Threads, splitRows ? (m + MR - 1) / MR : (n + NR - 1) / NR) : 1;
+    }
+
+    private static bool SplitsK(int batch, int m, int n, int k, int parts, bool splitRows) =>
+        parts > 1 && !splitRows && batch == 1 && k >= SplitKDepth && (long)m * n <= SplitKOutput;
+
+    private static void Multiply(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias, Combine combine)
     {
         int panels = (n + NR - 1) / NR;
         int blocks = (m + MR - 1) / MR;
-        // Splitting rows makes every job pack all of op(B) (k·n), splitting columns all of op(A) (m·k): split the
-        // larger dimension of C so that the duplicated packing is the smaller operand.
-        bool splitRows = m >= n;
-        // A product is worth splitting for its arithmetic (m·n·k) or, when k is tiny, for writing a large C.
-        bool worthSplitting = (long)batch * m * n * k >= ParallelWork || (long)batch * m * n >= ParallelOutput;
-        int parts = worthSplitting ? Math.Min(ComputePool.Threads, splitRows ? blocks : panels) : 1;
+        int parts = Parts(batch, m, n, k, out bool splitRows);
         if (parts <= 1)
         {
-            Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, 0, panels, 0, k, bias);
+            Job(batch, m, n, k, a, ta, b, tb, c, 0, blocks, 0, panels, 0, k, bias, combine);
             return;
         }
 
-        if (!splitRows && batch == 1 && k >= SplitKDepth && (long)m * n <= SplitKOutput)
+        if (SplitsK(batch, m, n, k, parts, splitRows))
         {
             KParts(m, n, k, a, ta, b, tb, c, bias);
             return;
         }
 
-        Parts(batch, m, n, k, a, ta, b, tb, c, splitRows, blocks, panels, parts, bias);
+        Parts(batch, m, n, k, a, ta, b, tb, c, splitRows, blocks, panels, parts, bias, combine);
     }
+
+    /// <summary>
+    /// What a fused product does with each finished tile: C = tile·<see cref="ProductScale"/> + Y·<see cref="YScale"/>,
+    /// rounded as an Axpby of the stored product would be. No <see cref="Y"/>: the tile is C.
+    /// </summary>
+    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale);
 
     /// <summary>Depth from which a product with fewer rows than columns (x·W at a small batch) is split along k.</summary>
     private const int SplitKDepth = 256;
@@ -119,7 +153,7 @@ internal static class PackedGemm<T>
             ComputePool.For(parts, (m, n, k, a, ta, b, tb, partials, blocks, panels, bias, parts), static (s, part) =>
             {
                 int k0 = (int)((long)s.k * part / s.parts), k1 = (int)((long)s.k * (part + 1) / s.parts);
-                Job(1, s.m, s.n, s.k, s.a, s.ta, s.b, s.tb, s.partials[part], 0, s.blocks, 0, s.panels, k0, k1, part == 0 ? s.bias : null);
+                Job(1, s.m, s.n, s.k, s.a, s.ta, s.b, s.tb, s.partials[part], 0, s.blocks, 0, s.panels, k0, k1, part == 0 ? s.bias : null, default);
             });
             for (int part = 1; part < parts; part++)
             {
@@ -139,13 +173,13 @@ internal static class PackedGemm<T>
     }
 
     /// <summary>A product's operands, handed to the parallel parts as one value.</summary>
-    private readonly record struct Operands(int Batch, int M, int N, int K, T[] A, bool Ta, T[] B, bool Tb, T[] C, T[]? Bias);
+    private readonly record struct Operands(int Batch, int M, int N, int K, T[] A, bool Ta, T[] B, bool Tb, T[] C, T[]? Bias, Combine Combine);
 
     // Its own method, with a static lambda over a state: a capturing lambda would allocate its closure (on the serial
     // path too, if it captured Multiply's parameters) and its delegate on every product.
-    private static void Parts(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, bool splitRows, int blocks, int panels, int parts, T[]? bias)
+    private static void Parts(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, bool splitRows, int blocks, int panels, int parts, T[]? bias, Combine combine)
     {
-        var operands = new Operands(batch, m, n, k, a, ta, b, tb, c, bias);
+        var operands = new Operands(batch, m, n, k, a, ta, b, tb, c, bias, combine);
         ComputePool.For(parts, (operands, splitRows, blocks, panels, parts), static (s, part) =>
         {
             var o = s.operands;
@@ -153,11 +187,11 @@ internal static class PackedGemm<T>
             int first = (int)((long)total * part / s.parts), last = (int)((long)total * (part + 1) / s.parts);
             if (s.splitRows)
             {
-                Job(o.Batch, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, o.C, first, last, 0, s.panels, 0, o.K, o.Bias);
+                Job(o.Batch, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, o.C, first, last, 0, s.panels, 0, o.K, o.Bias, o.Combine);
             }
             else
             {
-                Job(o.Batch, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, o.C, 0, s.blocks, first, last, 0, o.K, o.Bias);
+                Job(o.Batch, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, o.C, 0, s.blocks, first, last, 0, o.K, o.Bias, o.Combine);
             }
         });
     }
@@ -167,7 +201,7 @@ internal static class PackedGemm<T>
     /// C = op(A)[:, kBegin:kEnd]·op(B)[kBegin:kEnd, :] (+ bias), blocked over k and over panels.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
-    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1, int kBegin, int kEnd, T[]? bias)
+    private static void Job(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, int b0, int b1, int p0, int p1, int kBegin, int kEnd, T[]? bias, Combine combine)
     {
         int depth = kEnd - kBegin;
         int kBlocks = (depth + KC - 1) / KC;
@@ -211,7 +245,15 @@ internal static class PackedGemm<T>
                                 int col0 = p * NR;
                                 int cols = Math.Min(NR, n - col0);
                                 int bOff = (p - pc) * NR * kc;
-                                Tile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge, accumulate ? null : bias, col0);
+                                if (combine.Y is { } y)
+                                {
+                                    // One k-block (CanFuse): the tile is finished here.
+                                    CombineTile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, edge, combine.ProductScale, y, combine.YScale);
+                                }
+                                else
+                                {
+                                    Tile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge, accumulate ? null : bias, col0);
+                                }
                             }
                         }
                     }
@@ -277,6 +319,50 @@ internal static class PackedGemm<T>
         for (int r = 0; r < rows; r++)
         {
             Array.Copy(edge, r * NR, c, cOff + r * ldc, cols);
+        }
+    }
+
+    /// <summary>
+    /// One rows × cols tile of a fused product: the kernel writes the finished tile into the L1 scratch
+    /// <paramref name="edge"/>, then C = tile·α + Y·β (Y at C's offsets) as <c>x * α + y * β</c>, the roundings of an
+    /// Axpby over the stored product.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T alpha, T[] y, T beta)
+    {
+        // Y's rows of this tile are rarely in cache (a weight last touched by the previous step): ask for them now, so
+        // that they arrive while the kernel runs instead of stalling the combine after it.
+        for (int r = 0; r < rows; r++)
+        {
+            ref T row = ref y[cOff + r * ldc];
+            Sse.Prefetch0(Unsafe.AsPointer(ref row));
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref row, cols - 1)));
+            if (!ReferenceEquals(c, y))
+            {
+                Sse.Prefetch0(Unsafe.AsPointer(ref c[cOff + r * ldc]));
+                Sse.Prefetch0(Unsafe.AsPointer(ref c[cOff + r * ldc + cols - 1]));
+            }
+        }
+
+        Run(rows <= HalfMR, kc, packedA, aOff, packedB, bOff, edge, 0, NR, accumulate: false);
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        for (int r = 0; r < rows; r++)
+        {
+            int at = cOff + r * ldc;
+            ref T tile = ref edge[r * NR];
+            int j = 0;
+            for (; j + W <= cols; j += W)
+            {
+                var product = Vector512.LoadUnsafe(ref Unsafe.Add(ref tile, j));
+                var yv = Vector512.LoadUnsafe(ref y[at + j]);
+                (product * va + yv * vb).StoreUnsafe(ref c[at + j]);
+            }
+
+            for (; j < cols; j++)
+            {
+                c[at + j] = Unsafe.Add(ref tile, j) * alpha + y[at + j] * beta;
+            }
         }
     }
 

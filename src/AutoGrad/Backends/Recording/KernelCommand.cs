@@ -8,8 +8,17 @@ namespace AutoGrad.Backends.Recording;
 /// <param name="Reads">The slots read.</param>
 /// <param name="Writes">The slots written.</param>
 /// <param name="Run">The call, over the backend and the buffers by slot number.</param>
-/// <param name="Elementwise">
-/// True for a kernel that reads element i of each input only to write element i of its output (unary, flat binary,
-/// the fused updates): its output may then share a buffer with an input of its length that nothing reads afterwards.
+/// <param name="ElementwiseReads">
+/// The slots read only as element i to write element i of the output (all inputs of a unary, flat binary or fused
+/// update kernel; none of a product's operands): the output may share a buffer with such an input of its length when
+/// nothing reads that input afterwards.
 /// </param>
-internal sealed record KernelCommand(string Kernel, int[] Reads, int[] Writes, Action<IBackend, TensorStorage[]> Run, bool Elementwise);
+/// <param name="Call">What the call computes, for the kernels a fusion pass looks for (<see cref="MatMulCall"/>,
+/// <see cref="AxpbyCall"/>); null for the others.</param>
+internal sealed record KernelCommand(string Kernel, int[] Reads, int[] Writes, Action<IBackend, TensorStorage[]> Run, int[] ElementwiseReads, object? Call = null);
+
+/// <summary>A recorded <see cref="IBackend.MatMul"/>: c = op(a)·op(b), a and b being the command's two reads.</summary>
+internal sealed record MatMulCall(int Batch, int M, int N, int K, bool TransposeA, bool TransposeB);
+
+/// <summary>A recorded <see cref="IBackend.Axpby"/>: output = x·α + y·β (or y² when <paramref name="SquareY"/>), x and y being the command's two reads.</summary>
+internal sealed record AxpbyCall(double Alpha, double Beta, bool SquareY);

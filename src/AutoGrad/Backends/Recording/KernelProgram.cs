@@ -38,6 +38,9 @@ internal sealed class KernelProgram
     /// <summary>The number of buffers the program owns for them, values whose lifetimes do not overlap sharing one.</summary>
     public int OwnedBufferCount { get; private init; }
 
+    /// <summary>The pairs of recorded calls merged into one (<see cref="KernelFusion"/>).</summary>
+    public int FusedCount { get; private init; }
+
     /// <summary>The bytes of those buffers.</summary>
     public long OwnedBytes { get; private init; }
 
@@ -68,8 +71,6 @@ internal sealed class KernelProgram
         }
 
         var bound = new TensorStorage?[slots.Count];
-        var startsAt = new List<int>[commands.Length];
-        var endsAt = new List<int>[commands.Length];
         for (int i = 0; i < slots.Count; i++)
         {
             var slot = slots[i];
@@ -92,14 +93,6 @@ internal sealed class KernelProgram
             {
                 throw OtherThread(slot, commands[slot.First].Kernel);
             }
-
-            if (slot.First < 0 || isOutput[i])
-            {
-                continue; // never used by a kernel, or given a fresh buffer per call
-            }
-
-            (startsAt[slot.First] ??= []).Add(i);
-            (endsAt[slot.Last] ??= []).Add(i);
         }
 
         foreach (var command in commands)
@@ -113,6 +106,21 @@ internal sealed class KernelProgram
                         "a compiled function cannot modify its inputs.");
                 }
             }
+        }
+
+        commands = KernelFusion.Fuse(commands, slots, isOutput, out int fused);
+        var uses = Uses(commands, slots.Count);
+        var startsAt = new List<int>[commands.Length];
+        var endsAt = new List<int>[commands.Length];
+        for (int i = 0; i < slots.Count; i++)
+        {
+            if (!slots[i].Allocated || uses[i].First < 0 || isOutput[i])
+            {
+                continue; // from outside, never used by a kernel, or given a fresh buffer per call
+            }
+
+            (startsAt[uses[i].First] ??= []).Add(i);
+            (endsAt[uses[i].Last] ??= []).Add(i);
         }
 
         // Buffer assignment: walk the calls in order, give each intermediate a buffer at its first use and take
@@ -155,8 +163,32 @@ internal sealed class KernelProgram
             IntermediateCount = startsAt.Sum(list => list?.Count ?? 0),
             OwnedBufferCount = owned,
             OwnedBytes = bytes,
-            OutputDonors = Donors(commands, slots, inputSlots, outputSlots, donated, pinned),
+            FusedCount = fused,
+            OutputDonors = Donors(commands, slots, uses, inputSlots, outputSlots, donated, pinned),
         };
+    }
+
+    /// <summary>Where a slot is used in a (possibly fused) command list: its first and last call, and whether the first reads it.</summary>
+    private readonly record struct SlotUse(int First, int Last, bool ReadBeforeWritten);
+
+    private static SlotUse[] Uses(KernelCommand[] commands, int slotCount)
+    {
+        var uses = new SlotUse[slotCount];
+        Array.Fill(uses, new SlotUse(-1, -1, false));
+        for (int c = 0; c < commands.Length; c++)
+        {
+            foreach (int r in commands[c].Reads)
+            {
+                uses[r] = uses[r].First < 0 ? new SlotUse(c, c, ReadBeforeWritten: true) : uses[r] with { Last = c };
+            }
+
+            foreach (int w in commands[c].Writes)
+            {
+                uses[w] = uses[w].First < 0 ? new SlotUse(c, c, ReadBeforeWritten: false) : uses[w] with { Last = c };
+            }
+        }
+
+        return uses;
     }
 
     /// <summary>The error for a buffer the recording did not see written: tensor ops ran on another thread while tracing.</summary>
@@ -185,7 +217,7 @@ internal sealed class KernelProgram
     /// reads element i before writing element i) or comes after the input's last read. A parameter update
     /// p − lr·g is the usual case: the backward pass reads p before the update writes over it.
     /// </summary>
-    private static int[] Donors(KernelCommand[] commands, List<SlotInfo> slots, int[] inputSlots, int[] outputSlots, bool[] donated, int[]? pinned)
+    private static int[] Donors(KernelCommand[] commands, List<SlotInfo> slots, SlotUse[] uses, int[] inputSlots, int[] outputSlots, bool[] donated, int[]? pinned)
     {
         var donors = new int[outputSlots.Length];
         Array.Fill(donors, -1);
@@ -203,8 +235,8 @@ internal sealed class KernelProgram
         for (int o = 0; o < outputSlots.Length; o++)
         {
             var output = slots[outputSlots[o]];
-            int first = output.First;
-            if (first < 0 || output.ReadBeforeWritten)
+            int first = uses[outputSlots[o]].First;
+            if (first < 0 || uses[outputSlots[o]].ReadBeforeWritten)
             {
                 continue;
             }
@@ -219,7 +251,7 @@ internal sealed class KernelProgram
                 }
 
                 int last = lastRead[input];
-                if (last < first || (last == first && commands[first].Elementwise))
+                if (last < first || (last == first && commands[first].ElementwiseReads.Contains(input)))
                 {
                     donors[o] = leaf;
                     taken[input] = true;

@@ -122,21 +122,24 @@ internal sealed class KernelRecorder : IBackend
         return slot;
     }
 
-    private void Record(string kernel, int[] reads, int[] writes, Action<IBackend, TensorStorage[]> run, bool hostValue = false, bool elementwise = false)
+    private void Record(string kernel, int[] reads, int[] writes, Action<IBackend, TensorStorage[]> run, bool hostValue = false, bool elementwise = false, object? call = null) =>
+        Record(new KernelCommand(kernel, reads, writes, run, elementwise ? reads : [], call), hostValue);
+
+    private void Record(KernelCommand command, bool hostValue = false)
     {
         int index = Commands.Count;
-        foreach (int r in reads)
+        foreach (int r in command.Reads)
         {
             Slots[r].Touch(index, write: false);
         }
 
-        foreach (int w in writes)
+        foreach (int w in command.Writes)
         {
             Slots[w].Touch(index, write: true);
             Slots[w].KernelWritten |= !hostValue;
         }
 
-        Commands.Add(new KernelCommand(kernel, reads, writes, run, elementwise));
+        Commands.Add(command);
     }
 
     private void CheckHostRead(TensorStorage storage, string what)
@@ -277,7 +280,7 @@ internal sealed class KernelRecorder : IBackend
     {
         Backend.Axpby(alpha, x, beta, y, squareY, output);
         int ix = SlotOf(x), iy = SlotOf(y), o = SlotOf(output);
-        Record("Axpby", [ix, iy], [o], (b, s) => b.Axpby(alpha, s[ix], beta, s[iy], squareY, s[o]), elementwise: true);
+        Record("Axpby", [ix, iy], [o], (b, s) => b.Axpby(alpha, s[ix], beta, s[iy], squareY, s[o]), elementwise: true, call: new AxpbyCall(alpha, beta, squareY));
     }
 
     public void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output)
@@ -298,7 +301,13 @@ internal sealed class KernelRecorder : IBackend
     {
         Backend.MatMul(batch, m, n, k, a, transposeA, b, transposeB, c);
         int ia = SlotOf(a), ib = SlotOf(b), o = SlotOf(c);
-        Record("MatMul", [ia, ib], [o], (be, s) => be.MatMul(batch, m, n, k, s[ia], transposeA, s[ib], transposeB, s[o]));
+        Record("MatMul", [ia, ib], [o], (be, s) => be.MatMul(batch, m, n, k, s[ia], transposeA, s[ib], transposeB, s[o]), call: new MatMulCall(batch, m, n, k, transposeA, transposeB));
+    }
+
+    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, TensorStorage output)
+    {
+        Backend.MatMulAxpby(batch, m, n, k, a, transposeA, b, transposeB, alpha, y, beta, output);
+        Record(KernelFusion.MatMulAxpby(SlotOf(a), SlotOf(b), SlotOf(y), SlotOf(output), new MatMulCall(batch, m, n, k, transposeA, transposeB), alpha, beta));
     }
 
     public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c)
