@@ -82,11 +82,19 @@ internal interface IBackend
     void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c);
 
     /// <summary>
-    /// output = op(a)·op(b)·α + y·β: the product of <see cref="MatMul"/> followed by <see cref="Axpby"/>(α, product, β, y), with
-    /// exactly their roundings, for compiled programs that fuse the two (an SGD update into its gradient's product).
-    /// y and output have the product's shape and may be one buffer (an update in place); output aliases neither a nor b.
+    /// output = op(a)·op(b)·α + y·β: the product of <see cref="MatMul"/> followed by <see cref="Axpby"/> over it and y, with
+    /// exactly their roundings, for compiled programs that fuse the two (an SGD update into its gradient's product). With
+    /// <paramref name="productFirst"/> the Axpby was (α, product, β, y), else (β, y, α, product): the sum is added in that
+    /// order, which decides which NaN survives when both terms are NaN. y and output have the product's shape and may be
+    /// one buffer (an update in place); output aliases neither a nor b.
     /// </summary>
-    void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, TensorStorage output);
+    void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, bool productFirst, TensorStorage output);
+
+    /// <summary>
+    /// True when <see cref="MatMulAxpby"/> saves work over the two calls for this product (the backend keeps the product
+    /// in cache), so that a compiled program fuses the pair only where it pays.
+    /// </summary>
+    bool FusesMatMulAxpby(DType dtype, int batch, int m, int n, int k, bool transposeA);
 
     /// <summary>
     /// c = a · b + bias, the bias (n) added to every row: a is (m×k), b (k×n), c (m×n), all contiguous. A dense

@@ -227,6 +227,55 @@ public class JitTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AFusedUpdatePropagatesNaNsAsTheUnfusedOneDoes(bool productFirst)
+    {
+        // w holds a NaN with a payload; the gradient gets the CPU's default NaN from ∞·0; both terms of the sum are NaN.
+        // Which one's bits survive is the hardware's choice of operand, and the JIT may swap a commutative add's operands
+        // itself: the fused call adds in the recorded order, and this checks that it ends with the eager bits.
+        TensorTree Inputs()
+        {
+            var t = ProductUpdateInputs(3, DType.Float32, donate: false);
+            var w = t["w"].ToFloatArray();
+            w[0] = BitConverter.Int32BitsToSingle(0x7FC00123);
+            var x = t["x"].ToFloatArray();
+            x[0] = float.PositiveInfinity;
+            var d = t["d"].ToFloatArray();
+            d[0] = 0;
+            return new TensorTree
+            {
+                { "w", Tensor.FromArray(w, [40, 24]) },
+                { "x", Tensor.FromArray(x, [64, 40]) },
+                { "d", Tensor.FromArray(d, [64, 24]) },
+            };
+        }
+
+        var jit = new JitFunction(t => ProductUpdate(t, productFirst), default);
+        jit.Invoke(ProductUpdateInputs(1, DType.Float32, donate: false));
+        Assert.Equal(1, Assert.Single(jit.Programs).FusedCount);
+        var expected = ProductUpdate(Inputs(), productFirst);
+        var actual = jit.Invoke(Inputs());
+        Assert.True(float.IsNaN(expected["w"].ToFloatArray()[0]));
+        AssertBitwise(expected, actual, $"NaN terms, product first {productFirst}");
+    }
+
+    [Fact]
+    public void AProductTheBackendCannotFuseIsLeftAsTwoCalls()
+    {
+        // A classifier's weight gradient (10 columns) goes to the narrow kernels, which cannot combine a finished tile:
+        // fusing would only keep the operands alive longer.
+        var jit = new JitFunction(t =>
+        {
+            var gradient = t["x"].Transpose().MatMul(t["d"]);
+            return new TensorTree { { "w", Tensor.Axpby(1, t["w"], -0.1, gradient) } };
+        }, default);
+        var g = new Generator(4);
+        jit.Invoke(new TensorTree { { "w", Tensor.RandomNormal([512, 10], g) }, { "x", Tensor.RandomNormal([64, 512], g) }, { "d", Tensor.RandomNormal([64, 10], g) } });
+        Assert.Equal(0, Assert.Single(jit.Programs).FusedCount);
+    }
+
     [Fact]
     public void AProductReadByMoreThanTheUpdateIsNotFused()
     {

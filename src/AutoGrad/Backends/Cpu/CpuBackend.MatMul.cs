@@ -39,19 +39,29 @@ internal sealed partial class CpuBackend
         }
     }
 
-    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, TensorStorage output)
+    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, bool productFirst, TensorStorage output)
     {
         switch (a)
         {
             case CpuStorage<float> f:
-                MatMulAxpbyImpl(batch, m, n, k, f.Data, transposeA, Data<float>(b), transposeB, float.CreateChecked(alpha), Data<float>(y), float.CreateChecked(beta), Data<float>(output));
+                MatMulAxpbyImpl(batch, m, n, k, f.Data, transposeA, Data<float>(b), transposeB, float.CreateChecked(alpha), Data<float>(y), float.CreateChecked(beta), productFirst, Data<float>(output));
                 break;
             case CpuStorage<double> d:
-                MatMulAxpbyImpl(batch, m, n, k, d.Data, transposeA, Data<double>(b), transposeB, alpha, Data<double>(y), beta, Data<double>(output));
+                MatMulAxpbyImpl(batch, m, n, k, d.Data, transposeA, Data<double>(b), transposeB, alpha, Data<double>(y), beta, productFirst, Data<double>(output));
                 break;
             default: throw new NotSupportedException($"matmul on {a.DType.Name()}");
         }
     }
+
+    public bool FusesMatMulAxpby(DType dtype, int batch, int m, int n, int k, bool transposeA) => dtype switch
+    {
+        DType.Float32 => Fuses<float>(batch, m, n, k, transposeA),
+        DType.Float64 => Fuses<double>(batch, m, n, k, transposeA),
+        _ => false,
+    };
+
+    private static bool Fuses<T>(int batch, int m, int n, int k, bool ta)
+        where T : unmanaged, IFloatingPointIeee754<T> => UsesPackedKernel<T>(m, n, k, ta) && PackedGemm<T>.CanFuse(batch, m, n, k);
 
     /// <summary>
     /// Where the packed kernel computes this product anyway and finishes each tile in one pass over k, the tile is
@@ -59,7 +69,7 @@ internal sealed partial class CpuBackend
     /// stored, and the separate pass that read it back is gone. Otherwise the product goes to a scratch buffer and the
     /// Axpby follows, so the result is the unfused one bit for bit either way.
     /// </summary>
-    private static void MatMulAxpbyImpl<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T alpha, T[] y, T beta, T[] output)
+    private static void MatMulAxpbyImpl<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T alpha, T[] y, T beta, bool productFirst, T[] output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int length = batch * m * n;
@@ -68,9 +78,9 @@ internal sealed partial class CpuBackend
             return;
         }
 
-        if (UsesPackedKernel<T>(m, n, k, ta) && PackedGemm<T>.CanFuse(batch, m, n, k))
+        if (Fuses<T>(batch, m, n, k, ta))
         {
-            PackedGemm<T>.MultiplyCombine(batch, m, n, k, a, ta, b, tb, output, alpha, y, beta);
+            PackedGemm<T>.MultiplyCombine(batch, m, n, k, a, ta, b, tb, output, alpha, y, beta, productFirst);
             return;
         }
 
@@ -79,7 +89,14 @@ internal sealed partial class CpuBackend
         try
         {
             MatMulImpl(batch, m, n, k, a, ta, b, tb, product);
-            AxpbyImpl(alpha, product, beta, y, squareY: false, output);
+            if (productFirst)
+            {
+                AxpbyImpl(alpha, product, beta, y, squareY: false, output);
+            }
+            else
+            {
+                AxpbyImpl(beta, y, alpha, product, squareY: false, output);
+            }
         }
         finally
         {

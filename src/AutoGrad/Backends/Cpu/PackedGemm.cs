@@ -65,13 +65,14 @@ internal static class PackedGemm<T>
         Multiply(batch, m, n, k, a, ta, b, tb, c, bias, default);
 
     /// <summary>
-    /// C[b] = op(A[b])·op(B[b])·α + Y[b]·β, elementwise after the product, for a product that <see cref="CanFuse"/> allows:
+    /// C[b] = op(A[b])·op(B[b])·α + Y[b]·β (added in that order, or Y's term first), elementwise after the product, for a
+    /// product that <see cref="CanFuse"/> allows:
     /// each tile of the product, finished in registers and rounded to T as <see cref="Multiply(int, int, int, int, T[], bool, T[], bool, T[], T[])"/>
     /// would store it, is combined with Y while in L1, so the product never goes to memory. Y may be C itself (an update
     /// in place): each element of Y is read before the element of C over it is written.
     /// </summary>
-    public static void MultiplyCombine(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T productScale, T[] y, T yScale) =>
-        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(y, productScale, yScale));
+    public static void MultiplyCombine(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T productScale, T[] y, T yScale, bool productFirst) =>
+        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(y, productScale, yScale, productFirst));
 
     /// <summary>
     /// True when <see cref="MultiplyCombine"/> computes exactly the product <see cref="Multiply(int, int, int, int, T[], bool, T[], bool, T[], T[])"/>
@@ -107,6 +108,12 @@ internal static class PackedGemm<T>
 
         if (SplitsK(batch, m, n, k, parts, splitRows))
         {
+            if (combine.Y is not null)
+            {
+                // CanFuse keeps fused products off this path: its partial products are only complete after the split.
+                throw new InvalidOperationException($"PackedGemm: a fused product of {m}×{k}·{k}×{n} would be split along k.");
+            }
+
             KParts(m, n, k, a, ta, b, tb, c, bias);
             return;
         }
@@ -118,7 +125,7 @@ internal static class PackedGemm<T>
     /// What a fused product does with each finished tile: C = tile·<see cref="ProductScale"/> + Y·<see cref="YScale"/>,
     /// rounded as an Axpby of the stored product would be. No <see cref="Y"/>: the tile is C.
     /// </summary>
-    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale);
+    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale, bool ProductFirst);
 
     /// <summary>Depth from which a product with fewer rows than columns (x·W at a small batch) is split along k.</summary>
     private const int SplitKDepth = 256;
@@ -248,7 +255,7 @@ internal static class PackedGemm<T>
                                 if (combine.Y is { } y)
                                 {
                                     // One k-block (CanFuse): the tile is finished here.
-                                    CombineTile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, edge, combine.ProductScale, y, combine.YScale);
+                                    CombineTile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, edge, combine.ProductScale, y, combine.YScale, combine.ProductFirst);
                                 }
                                 else
                                 {
@@ -328,7 +335,7 @@ internal static class PackedGemm<T>
     /// Axpby over the stored product.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T alpha, T[] y, T beta)
+    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T alpha, T[] y, T beta, bool productFirst)
     {
         // Y's rows of this tile are rarely in cache (a weight last touched by the previous step): ask for them now, so
         // that they arrive while the kernel runs instead of stalling the combine after it.
@@ -352,16 +359,18 @@ internal static class PackedGemm<T>
             int at = cOff + r * ldc;
             ref T tile = ref edge[r * NR];
             int j = 0;
+            // The terms are added in the Axpby's order: with both NaN, the first one's bits survive.
             for (; j + W <= cols; j += W)
             {
-                var product = Vector512.LoadUnsafe(ref Unsafe.Add(ref tile, j));
-                var yv = Vector512.LoadUnsafe(ref y[at + j]);
-                (product * va + yv * vb).StoreUnsafe(ref c[at + j]);
+                var product = Vector512.LoadUnsafe(ref Unsafe.Add(ref tile, j)) * va;
+                var yv = Vector512.LoadUnsafe(ref y[at + j]) * vb;
+                (productFirst ? product + yv : yv + product).StoreUnsafe(ref c[at + j]);
             }
 
             for (; j < cols; j++)
             {
-                c[at + j] = Unsafe.Add(ref tile, j) * alpha + y[at + j] * beta;
+                T product = Unsafe.Add(ref tile, j) * alpha, yv = y[at + j] * beta;
+                c[at + j] = productFirst ? product + yv : yv + product;
             }
         }
     }

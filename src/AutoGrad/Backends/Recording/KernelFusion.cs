@@ -11,8 +11,8 @@ namespace AutoGrad.Backends.Recording;
 /// </remarks>
 internal static class KernelFusion
 {
-    /// <summary>The call output = op(a)·op(b)·α + y·β (<see cref="IBackend.MatMulAxpby"/>) over slots.</summary>
-    public static KernelCommand MatMulAxpby(int a, int b, int y, int output, MatMulCall product, double alpha, double beta)
+    /// <summary>The call output = op(a)·op(b)·α + y·β (<see cref="IBackend.MatMulAxpby"/>, the terms added in the recorded order) over slots.</summary>
+    public static KernelCommand MatMulAxpby(int a, int b, int y, int output, MatMulCall product, double alpha, double beta, bool productFirst)
     {
         // The output may overwrite y (each element of y is read before the one over it is written), never a product operand.
         int[] elementwise = y == a || y == b ? [] : [y];
@@ -20,19 +20,21 @@ internal static class KernelFusion
             "MatMul+Axpby",
             [a, b, y],
             [output],
-            (backend, s) => backend.MatMulAxpby(product.Batch, product.M, product.N, product.K, s[a], product.TransposeA, s[b], product.TransposeB, alpha, s[y], beta, s[output]),
+            (backend, s) => backend.MatMulAxpby(product.Batch, product.M, product.N, product.K, s[a], product.TransposeA, s[b], product.TransposeB, alpha, s[y], beta, productFirst, s[output]),
             elementwise);
     }
 
     /// <summary>
-    /// The commands with each fusable pair replaced by one call at the second call's place. <paramref name="fused"/> counts
-    /// the pairs merged.
+    /// The commands with each fusable pair replaced by one call at the second call's place, where <paramref name="backend"/>
+    /// says the fused kernel pays for that shape (elsewhere fusing only keeps the product's operands alive longer).
+    /// <paramref name="fused"/> counts the pairs merged.
     /// </summary>
+    /// <param name="backend">The backend the program replays on.</param>
     /// <param name="commands">The recorded calls, in order.</param>
     /// <param name="slots">The recording's slots.</param>
     /// <param name="isOutput">The slots the program returns (never fused away).</param>
     /// <param name="fused">The number of pairs merged.</param>
-    public static KernelCommand[] Fuse(KernelCommand[] commands, List<SlotInfo> slots, bool[] isOutput, out int fused)
+    public static KernelCommand[] Fuse(IBackend backend, KernelCommand[] commands, List<SlotInfo> slots, bool[] isOutput, out int fused)
     {
         var readers = new int[slots.Count];
         var writers = new int[slots.Count];
@@ -60,7 +62,8 @@ internal static class KernelFusion
 
             // The product must be an intermediate of this one call, read by exactly one later call.
             int value = commands[i].Writes[0];
-            if (!slots[value].Allocated || isOutput[value] || writers[value] != 1 || readers[value] != 1)
+            if (!slots[value].Allocated || isOutput[value] || writers[value] != 1 || readers[value] != 1 ||
+                !backend.FusesMatMulAxpby(slots[value].DType, product.Batch, product.M, product.N, product.K, product.TransposeA))
             {
                 continue;
             }
@@ -92,9 +95,9 @@ internal static class KernelFusion
                 continue;
             }
 
-            // x·α + y·β with the product as x, or as y: the same sum (addition is commutative in IEEE arithmetic).
+            // x·α + y·β with the product as x or as y: the fused call adds the two terms in that same order.
             var (productScale, yScale) = productIsX ? (axpby.Alpha, axpby.Beta) : (axpby.Beta, axpby.Alpha);
-            result[j] = MatMulAxpby(a, b, y, output, product, productScale, yScale);
+            result[j] = MatMulAxpby(a, b, y, output, product, productScale, yScale, productFirst: productIsX);
             result[i] = null;
             fused++;
         }

@@ -108,7 +108,8 @@ internal sealed class KernelProgram
             }
         }
 
-        commands = KernelFusion.Fuse(commands, slots, isOutput, out int fused);
+        var backend = recording.Inner ?? Device.Cpu.Backend;
+        commands = KernelFusion.Fuse(backend, commands, slots, isOutput, out int fused);
         var uses = Uses(commands, slots.Count);
         var startsAt = new List<int>[commands.Length];
         var endsAt = new List<int>[commands.Length];
@@ -125,7 +126,6 @@ internal sealed class KernelProgram
 
         // Buffer assignment: walk the calls in order, give each intermediate a buffer at its first use and take
         // it back after its last, for the next value of the same dtype and length.
-        var backend = recording.Inner ?? Device.Cpu.Backend;
         var free = new Dictionary<(DType, int), Stack<TensorStorage>>();
         int owned = 0;
         long bytes = 0;

@@ -304,11 +304,13 @@ internal sealed class KernelRecorder : IBackend
         Record("MatMul", [ia, ib], [o], (be, s) => be.MatMul(batch, m, n, k, s[ia], transposeA, s[ib], transposeB, s[o]), call: new MatMulCall(batch, m, n, k, transposeA, transposeB));
     }
 
-    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, TensorStorage output)
+    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, bool productFirst, TensorStorage output)
     {
-        Backend.MatMulAxpby(batch, m, n, k, a, transposeA, b, transposeB, alpha, y, beta, output);
-        Record(KernelFusion.MatMulAxpby(SlotOf(a), SlotOf(b), SlotOf(y), SlotOf(output), new MatMulCall(batch, m, n, k, transposeA, transposeB), alpha, beta));
+        Backend.MatMulAxpby(batch, m, n, k, a, transposeA, b, transposeB, alpha, y, beta, productFirst, output);
+        Record(KernelFusion.MatMulAxpby(SlotOf(a), SlotOf(b), SlotOf(y), SlotOf(output), new MatMulCall(batch, m, n, k, transposeA, transposeB), alpha, beta, productFirst));
     }
+
+    public bool FusesMatMulAxpby(DType dtype, int batch, int m, int n, int k, bool transposeA) => Backend.FusesMatMulAxpby(dtype, batch, m, n, k, transposeA);
 
     public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c)
     {
