@@ -7,7 +7,7 @@ namespace AutoGrad.Backends.Recording;
 /// </summary>
 /// <remarks>
 /// The one pattern so far is a product read only by an Axpby: an SGD step's p − lr·(xᵀ·δ), where the update of a
-/// 784×512 weight otherwise writes the gradient, then reads it and the weight back (about 3% of a batch-512 step).
+/// 784×512 weight otherwise writes the gradient, then reads it and the weight back (fused: about 2% of a batch-512 step, 7% at batch 32).
 /// </remarks>
 internal static class KernelFusion
 {
