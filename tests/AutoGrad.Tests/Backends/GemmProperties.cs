@@ -154,6 +154,7 @@ public class GemmProperties
     [InlineData(3, 2050, 300)]
     [InlineData(5, 100, 513)]  // few rows, deep k: the row kernel's split along k with an odd remainder
     [InlineData(2, 64, 4096)]
+    [InlineData(40, 1100, 600)] // two k-blocks of 300, B in two chunks of panels (the second partial), an edge panel and a 4-row strip
     public void LargeAndMlpShapedProductsAgreeWithTheReferenceKernel(int m, int n, int k)
     {
         if (!PackedGemm<float>.IsSupported)
