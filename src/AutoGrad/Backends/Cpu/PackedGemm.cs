@@ -96,11 +96,12 @@ internal static class PackedGemm<T>
     public static bool CanFuse(int batch, int m, int n, int k) =>
         IsSupported && k >= 1 && k <= KC && !SplitsK(batch, m, n, k, Parts(batch, m, n, k, out bool splitRows), splitRows);
 
+    internal static bool ForceCols = Environment.GetEnvironmentVariable("COLS") == "1";
     private static int Parts(int batch, int m, int n, int k, out bool splitRows)
     {
         // Splitting rows makes every job pack all of op(B) (k·n), splitting columns all of op(A) (m·k): split the
         // larger dimension of C so that the duplicated packing is the smaller operand.
-        splitRows = m >= n;
+        splitRows = ForceCols ? false : m >= n;
         // A product is worth splitting for its arithmetic (m·n·k) or, when k is tiny, for writing a large C.
         bool worthSplitting = (long)batch * m * n * k >= ParallelWork || (long)batch * m * n >= ParallelOutput;
         return worthSplitting ? Math.Min(ComputePool.Threads, splitRows ? (m + MR - 1) / MR : (n + NR - 1) / NR) : 1;
@@ -406,29 +407,7 @@ internal static class PackedGemm<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void PackB(T[] b, int bBase, bool tb, int k, int n, int k0, int kc, int p0, int p1, T[] packed)
     {
-        int whole = Math.Min(p1, n / NR), first = p0;
-        if (!tb && whole > p0)
-        {
-            // Whole panels, one row of op(B) at a time: each row's span over the chunk is read contiguously, so the
-            // prefetcher follows it (panel by panel, every read jumped a row of B: n·4 bytes, a new page at n ≥ 1024).
-            int stride = NR * kc;
-            for (int kk = 0; kk < kc; kk++)
-            {
-                ref T src = ref b[bBase + (k0 + kk) * n + p0 * NR];
-                ref T to = ref packed[kk * NR];
-                for (int p = p0; p < whole; p++)
-                {
-                    Vector512.LoadUnsafe(ref src).StoreUnsafe(ref to);
-                    Vector512.LoadUnsafe(ref Unsafe.Add(ref src, W)).StoreUnsafe(ref Unsafe.Add(ref to, W));
-                    src = ref Unsafe.Add(ref src, NR);
-                    to = ref Unsafe.Add(ref to, stride);
-                }
-            }
-
-            first = whole;
-        }
-
-        for (int p = first; p < p1; p++)
+        for (int p = p0; p < p1; p++)
         {
             int col0 = p * NR;
             int width = Math.Min(NR, n - col0);
