@@ -91,10 +91,19 @@ internal interface IBackend
     void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, bool productFirst, TensorStorage output);
 
     /// <summary>
-    /// True when <see cref="MatMulAxpby"/> saves work over the two calls for this product (the backend keeps the product
-    /// in cache), so that a compiled program fuses the pair only where it pays.
+    /// output = <see cref="ActivationGrad"/>(kind, s, op(a)·op(b)): the product of <see cref="MatMul"/> as the gradient g,
+    /// with exactly the roundings of the two calls, for compiled programs that fuse them (an activation's backward rule
+    /// into the product that brings its gradient). s and output have the product's shape and may be one buffer; output
+    /// aliases neither a nor b.
     /// </summary>
-    bool FusesMatMulAxpby(DType dtype, int batch, int m, int n, int k, bool transposeA);
+    void MatMulActivationGrad(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, ActivationGradKind kind, TensorStorage s, TensorStorage output);
+
+    /// <summary>
+    /// True when <see cref="MatMulAxpby"/> and <see cref="MatMulActivationGrad"/> save work over the two calls for this
+    /// product (the backend applies the elementwise step to each finished tile while it is in cache), so that a compiled
+    /// program fuses a pair only where it pays.
+    /// </summary>
+    bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA);
 
     /// <summary>
     /// c = a · b + bias, the bias (n) added to every row: a is (m×k), b (k×n), c (m×n), all contiguous. A dense

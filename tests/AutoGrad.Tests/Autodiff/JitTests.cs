@@ -261,6 +261,46 @@ public class JitTests
         AssertBitwise(expected, actual, $"NaN terms, product first {productFirst}");
     }
 
+    /// <summary>The gradient of a hidden layer's weight through an activation: backward computes δ·W2ᵀ, then the activation's rule on it.</summary>
+    private static TensorTree HiddenGradient(TensorTree t, string activation)
+    {
+        var grads = Grad((TensorTree p) =>
+        {
+            var z = t["x"].MatMul(p["W1"]);
+            var h = activation switch { "sigmoid" => z.Sigmoid(), "tanh" => z.Tanh(), _ => z.Relu() };
+            return (h.MatMul(p["W2"]) * t["c"]).Sum();
+        })(new TensorTree { { "W1", t["W1"] }, { "W2", t["W2"] } });
+        return new TensorTree { { "dW1", grads["W1"] } };
+    }
+
+    private static TensorTree HiddenGradientInputs(int seed, DType dtype)
+    {
+        var g = new Generator((ulong)seed);
+        return new TensorTree
+        {
+            { "x", Tensor.RandomNormal([64, 30], g, dtype) },
+            { "W1", Tensor.RandomNormal([30, 48], g, dtype, std: 0.3) },
+            { "W2", Tensor.RandomNormal([48, 10], g, dtype, std: 0.3) },
+            { "c", Tensor.RandomNormal([64, 10], g, dtype) },
+        };
+    }
+
+    [Theory]
+    [InlineData("sigmoid", DType.Float32)]
+    [InlineData("tanh", DType.Float64)]
+    [InlineData("relu", DType.Float32)]
+    public void AProductReadOnlyByAnActivationRuleIsFusedIntoItAndReplaysBitwiseLikeEager(string activation, DType dtype)
+    {
+        var jit = new JitFunction(t => HiddenGradient(t, activation), default);
+        jit.Invoke(HiddenGradientInputs(1, dtype));
+        // δ·W2ᵀ (64×10 · 10×48) goes to the packed kernel, and only the rule reads it; the weight gradient is returned.
+        Assert.Equal(1, Assert.Single(jit.Programs).FusedCount);
+        for (int seed = 2; seed < 5; seed++)
+        {
+            AssertBitwise(HiddenGradient(HiddenGradientInputs(seed, dtype), activation), jit.Invoke(HiddenGradientInputs(seed, dtype)), $"{activation}, seed {seed}");
+        }
+    }
+
     [Fact]
     public void AProductTheBackendCannotFuseIsLeftAsTwoCalls()
     {

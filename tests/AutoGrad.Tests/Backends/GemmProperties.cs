@@ -1,3 +1,4 @@
+using AutoGrad.Backends;
 using AutoGrad.Backends.Cpu;
 using AutoGrad.Tests.Support;
 using FsCheck;
@@ -237,6 +238,76 @@ public class GemmProperties
         {
             CheckFusedUpdate<float>(new Case(1, m, n, k, ta, tb, false, m + n + k), inPlace, productFirst: false);
             CheckFusedUpdate<double>(new Case(1, m, n, k, ta, tb, true, m + n + k), inPlace, productFirst: true);
+        }
+    }
+
+    /// <summary>
+    /// The fused product-and-activation-rule a compiled backward pass replays (<c>MatMulActivationGrad</c>: δ·Wᵀ ⊙ σ'(h))
+    /// against the product and <c>ActivationGrad</c> run one after the other, bit for bit, for each kind of rule; into a
+    /// separate output and in place over s. s holds values in (−1, 1) with some exact zeros (ReLU's boundary) and, at
+    /// two places, a NaN and an infinity, which must reach the output as the unfused rule passes them on.
+    /// </summary>
+    private static void CheckFusedActivationGrad<T>(Case c, bool inPlace, ActivationGradKind kind)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var rng = new Generator((ulong)c.Seed);
+        int length = c.Batch * c.M * c.N;
+        double[] Values(int n, bool specials) => Enumerable.Range(0, n).Select(i =>
+            specials && n > 4 && i == n / 2 ? double.NaN
+            : specials && n > 4 && i == n / 3 ? double.PositiveInfinity
+            : specials && i % 7 == 3 ? 0.0
+            : 2 * rng.NextDouble() - 1).ToArray();
+        Tensor Make(double[] values) => typeof(T) == typeof(double) ? Tensor.FromArray(values) : Tensor.FromArray(values.Select(v => (float)v).ToArray());
+        var backend = CpuBackend.Instance;
+        var a = Make(Values(c.Batch * c.M * c.K, false));
+        var b = Make(Values(c.Batch * c.K * c.N, false));
+        var s = Make(Values(length, true));
+        var product = Make(Values(length, false));
+        var expected = Make(Values(length, false));
+        backend.MatMul(c.Batch, c.M, c.N, c.K, a.Storage!, c.Ta, b.Storage!, c.Tb, product.Storage!);
+        backend.ActivationGrad(kind, s.Storage!, product.Storage!, expected.Storage!);
+
+        var output = inPlace ? s : Make(Values(length, false));
+        backend.MatMulActivationGrad(c.Batch, c.M, c.N, c.K, a.Storage!, c.Ta, b.Storage!, c.Tb, kind, s.Storage!, output.Storage!);
+        var want = expected.ToDoubleArray();
+        var got = output.ToDoubleArray();
+        for (int i = 0; i < length; i++)
+        {
+            Assert.True(BitConverter.DoubleToInt64Bits(want[i]) == BitConverter.DoubleToInt64Bits(got[i]), $"{c}, {kind}, in place {inPlace}: element {i} fused {got[i]:R}, unfused {want[i]:R}");
+        }
+    }
+
+    [Property(MaxTest = 60)]
+    public Property FusedProductActivationGradEqualsTheProductThenTheRuleBitwise() =>
+        Prop.ForAll(Arb.From(Cases()), Arb.From(Gen.Elements(true, false)), Arb.From(Gen.Elements(ActivationGradKind.Sigmoid, ActivationGradKind.Tanh, ActivationGradKind.Relu)), (c, inPlace, kind) =>
+        {
+            if (c.Double)
+            {
+                CheckFusedActivationGrad<double>(c, inPlace, kind);
+            }
+            else
+            {
+                CheckFusedActivationGrad<float>(c, inPlace, kind);
+            }
+
+            PropertyLedger.Record(nameof(FusedProductActivationGradEqualsTheProductThenTheRuleBitwise));
+        });
+
+    [Theory]
+    [InlineData(512, 512, 10, false, true)]  // a hidden layer's gradient δ·W2ᵀ at batch 512: fused, rows split across cores
+    [InlineData(128, 512, 10, false, true)]  // at batch 128: columns split
+    [InlineData(32, 512, 10, false, true)]   // at batch 32
+    [InlineData(100, 300, 600, false, false)] // two k-blocks: through a scratch product
+    [InlineData(3, 100, 50, false, true)]    // few rows: the row kernel
+    public void FusedProductActivationGradsAtMlpShapesEqualTheUnfusedOnes(int m, int n, int k, bool ta, bool tb)
+    {
+        foreach (var kind in new[] { ActivationGradKind.Sigmoid, ActivationGradKind.Tanh, ActivationGradKind.Relu })
+        {
+            foreach (bool inPlace in new[] { false, true })
+            {
+                CheckFusedActivationGrad<float>(new Case(1, m, n, k, ta, tb, false, m + n + k), inPlace, kind);
+                CheckFusedActivationGrad<double>(new Case(1, m, n, k, ta, tb, true, m + n + k), inPlace, kind);
+            }
         }
     }
 

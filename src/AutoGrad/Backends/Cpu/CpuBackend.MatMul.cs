@@ -53,7 +53,21 @@ internal sealed partial class CpuBackend
         }
     }
 
-    public bool FusesMatMulAxpby(DType dtype, int batch, int m, int n, int k, bool transposeA) => dtype switch
+    public void MatMulActivationGrad(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, ActivationGradKind kind, TensorStorage s, TensorStorage output)
+    {
+        switch (a)
+        {
+            case CpuStorage<float> f:
+                MatMulActivationGradImpl(batch, m, n, k, f.Data, transposeA, Data<float>(b), transposeB, kind, Data<float>(s), Data<float>(output));
+                break;
+            case CpuStorage<double> d:
+                MatMulActivationGradImpl(batch, m, n, k, d.Data, transposeA, Data<double>(b), transposeB, kind, Data<double>(s), Data<double>(output));
+                break;
+            default: throw new NotSupportedException($"matmul on {a.DType.Name()}");
+        }
+    }
+
+    public bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA) => dtype switch
     {
         DType.Float32 => Fuses<float>(batch, m, n, k, transposeA),
         DType.Float64 => Fuses<double>(batch, m, n, k, transposeA),
@@ -97,6 +111,37 @@ internal sealed partial class CpuBackend
             {
                 AxpbyImpl(beta, y, alpha, product, squareY: false, output);
             }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(product);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="MatMulAxpbyImpl"/>, with the activation's derivative as the step applied to each finished tile
+    /// (<see cref="PackedGemm{T}.MultiplyActivationGrad"/>), or to a scratch product through <see cref="ActivationGradImpl"/>.
+    /// </summary>
+    private static void MatMulActivationGradImpl<T>(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, ActivationGradKind kind, T[] s, T[] output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = batch * m * n;
+        if (length == 0)
+        {
+            return;
+        }
+
+        if (Fuses<T>(batch, m, n, k, ta))
+        {
+            PackedGemm<T>.MultiplyActivationGrad(batch, m, n, k, a, ta, b, tb, output, kind, s);
+            return;
+        }
+
+        var product = ArrayPool<T>.Shared.Rent(length);
+        try
+        {
+            MatMulImpl(batch, m, n, k, a, ta, b, tb, product);
+            ActivationGradImpl(kind, s, product, output);
         }
         finally
         {

@@ -86,7 +86,15 @@ internal static class PackedGemm<T>
     /// in place): each element of Y is read before the element of C over it is written.
     /// </summary>
     public static void MultiplyCombine(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T productScale, T[] y, T yScale, bool productFirst) =>
-        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(y, productScale, yScale, productFirst));
+        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(y, productScale, yScale, productFirst, null));
+
+    /// <summary>
+    /// C[b] = op(A[b])·op(B[b]) · dy/dx (the activation's derivative from S, as <c>ActivationGrad</c> computes it), for a
+    /// product that <see cref="CanFuse"/> allows: each finished tile, rounded to T as the stored product would be, is
+    /// multiplied by the derivative while in L1. S may be C itself: each element of S is read before the one over it is written.
+    /// </summary>
+    public static void MultiplyActivationGrad(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, ActivationGradKind kind, T[] s) =>
+        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(s, T.One, T.One, true, kind));
 
     /// <summary>
     /// True when <see cref="MultiplyCombine"/> computes exactly the product <see cref="Multiply(int, int, int, int, T[], bool, T[], bool, T[], T[])"/>
@@ -96,12 +104,11 @@ internal static class PackedGemm<T>
     public static bool CanFuse(int batch, int m, int n, int k) =>
         IsSupported && k >= 1 && k <= KC && !SplitsK(batch, m, n, k, Parts(batch, m, n, k, out bool splitRows), splitRows);
 
-    internal static bool ForceCols = Environment.GetEnvironmentVariable("COLS") == "1";
     private static int Parts(int batch, int m, int n, int k, out bool splitRows)
     {
         // Splitting rows makes every job pack all of op(B) (k·n), splitting columns all of op(A) (m·k): split the
         // larger dimension of C so that the duplicated packing is the smaller operand.
-        splitRows = ForceCols ? false : m >= n;
+        splitRows = m >= n;
         // A product is worth splitting for its arithmetic (m·n·k) or, when k is tiny, for writing a large C.
         bool worthSplitting = (long)batch * m * n * k >= ParallelWork || (long)batch * m * n >= ParallelOutput;
         return worthSplitting ? Math.Min(ComputePool.Threads, splitRows ? (m + MR - 1) / MR : (n + NR - 1) / NR) : 1;
@@ -138,9 +145,10 @@ internal static class PackedGemm<T>
 
     /// <summary>
     /// What a fused product does with each finished tile: C = tile·<see cref="ProductScale"/> + Y·<see cref="YScale"/>,
-    /// rounded as an Axpby of the stored product would be. No <see cref="Y"/>: the tile is C.
+    /// rounded as an Axpby of the stored product would be; or, with a <see cref="Grad"/> kind, C = tile · dy/dx with the
+    /// derivative taken from Y (an activation's output or input). No <see cref="Y"/>: the tile is C.
     /// </summary>
-    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale, bool ProductFirst);
+    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale, bool ProductFirst, ActivationGradKind? Grad);
 
     /// <summary>Depth from which a product with fewer rows than columns (x·W at a small batch) is split along k.</summary>
     private const int SplitKDepth = 256;
@@ -270,7 +278,7 @@ internal static class PackedGemm<T>
                                 if (combine.Y is { } y)
                                 {
                                     // One k-block (CanFuse): the tile is finished here.
-                                    CombineTile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, edge, combine.ProductScale, y, combine.YScale, combine.ProductFirst);
+                                    CombineTile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, edge, y, combine);
                                 }
                                 else
                                 {
@@ -347,12 +355,13 @@ internal static class PackedGemm<T>
     /// <summary>
     /// One rows × cols tile of a fused product: the kernel writes the finished tile into the L1 scratch
     /// <paramref name="edge"/>, then C = tile·α + Y·β (Y at C's offsets) as <c>x * α + y * β</c>, the roundings of an
-    /// Axpby over the stored product.
+    /// Axpby over the stored product, or C = tile · dy/dx from Y (<see cref="ActivationGradTile"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T alpha, T[] y, T beta, bool productFirst)
+    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T[] y, Combine combine)
     {
-        // Y's rows of this tile are rarely in cache (a weight last touched by the previous step): ask for them now, so
+        // Y's rows of this tile are rarely in cache (a weight last touched by the previous step, an activation from the
+        // forward pass): ask for them now, so
         // that they arrive while the kernel runs instead of stalling the combine after it.
         for (int r = 0; r < rows; r++)
         {
@@ -367,6 +376,14 @@ internal static class PackedGemm<T>
         }
 
         Run(rows <= HalfMR, kc, packedA, aOff, packedB, bOff, edge, 0, NR, accumulate: false);
+        if (combine.Grad is { } kind)
+        {
+            ActivationGradTile(kind, c, cOff, ldc, rows, cols, edge, y);
+            return;
+        }
+
+        T alpha = combine.ProductScale, beta = combine.YScale;
+        bool productFirst = combine.ProductFirst;
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         for (int r = 0; r < rows; r++)
@@ -386,6 +403,46 @@ internal static class PackedGemm<T>
             {
                 T product = Unsafe.Add(ref tile, j) * alpha, yv = y[at + j] * beta;
                 c[at + j] = productFirst ? product + yv : yv + product;
+            }
+        }
+    }
+
+    /// <summary>
+    /// C = tile · dy/dx over a finished tile in <paramref name="edge"/>, the derivative from S at C's offsets, with the
+    /// roundings of <c>ActivationGrad</c>: <c>g * (s * (1 - s))</c>, <c>g * (1 - s * s)</c>, <c>g * (s &gt; 0 ? 1 : 0)</c>,
+    /// the product g first.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ActivationGradTile(ActivationGradKind kind, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T[] s)
+    {
+        var one = Vector512<T>.One;
+        for (int r = 0; r < rows; r++)
+        {
+            int at = cOff + r * ldc;
+            ref T tile = ref edge[r * NR];
+            int j = 0;
+            for (; j + W <= cols; j += W)
+            {
+                var sv = Vector512.LoadUnsafe(ref s[at + j]);
+                var derivative = kind switch
+                {
+                    ActivationGradKind.Sigmoid => sv * (one - sv),
+                    ActivationGradKind.Tanh => one - sv * sv,
+                    _ => Vector512.ConditionalSelect(Vector512.GreaterThan(sv, Vector512<T>.Zero), one, Vector512<T>.Zero),
+                };
+                (Vector512.LoadUnsafe(ref Unsafe.Add(ref tile, j)) * derivative).StoreUnsafe(ref c[at + j]);
+            }
+
+            for (; j < cols; j++)
+            {
+                T si = s[at + j];
+                T derivative = kind switch
+                {
+                    ActivationGradKind.Sigmoid => si * (T.One - si),
+                    ActivationGradKind.Tanh => T.One - si * si,
+                    _ => si > T.Zero ? T.One : T.Zero,
+                };
+                c[at + j] = Unsafe.Add(ref tile, j) * derivative;
             }
         }
     }

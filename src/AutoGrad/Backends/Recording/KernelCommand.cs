@@ -14,7 +14,7 @@ namespace AutoGrad.Backends.Recording;
 /// nothing reads that input afterwards.
 /// </param>
 /// <param name="Call">What the call computes, for the kernels a fusion pass looks for (<see cref="MatMulCall"/>,
-/// <see cref="AxpbyCall"/>); null for the others.</param>
+/// <see cref="AxpbyCall"/>, <see cref="ActivationGradCall"/>); null for the others.</param>
 internal sealed record KernelCommand(string Kernel, int[] Reads, int[] Writes, Action<IBackend, TensorStorage[]> Run, int[] ElementwiseReads, object? Call = null);
 
 /// <summary>A recorded <see cref="IBackend.MatMul"/>: c = op(a)·op(b), a and b being the command's two reads.</summary>
@@ -22,3 +22,6 @@ internal sealed record MatMulCall(int Batch, int M, int N, int K, bool Transpose
 
 /// <summary>A recorded <see cref="IBackend.Axpby"/>: output = x·α + y·β (or y² when <paramref name="SquareY"/>), x and y being the command's two reads.</summary>
 internal sealed record AxpbyCall(double Alpha, double Beta, bool SquareY);
+
+/// <summary>A recorded <see cref="IBackend.ActivationGrad"/>: output = g · dy/dx, s (the activation's output or input) and g being the command's two reads.</summary>
+internal sealed record ActivationGradCall(ActivationGradKind Kind);

@@ -294,7 +294,7 @@ internal sealed class KernelRecorder : IBackend
     {
         Backend.ActivationGrad(kind, s, g, output);
         int i = SlotOf(s), ig = SlotOf(g), o = SlotOf(output);
-        Record($"ActivationGrad {kind}", [i, ig], [o], (b, st) => b.ActivationGrad(kind, st[i], st[ig], st[o]), elementwise: true);
+        Record($"ActivationGrad {kind}", [i, ig], [o], (b, st) => b.ActivationGrad(kind, st[i], st[ig], st[o]), elementwise: true, call: new ActivationGradCall(kind));
     }
 
     public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c)
@@ -310,7 +310,13 @@ internal sealed class KernelRecorder : IBackend
         Record(KernelFusion.MatMulAxpby(SlotOf(a), SlotOf(b), SlotOf(y), SlotOf(output), new MatMulCall(batch, m, n, k, transposeA, transposeB), alpha, beta, productFirst));
     }
 
-    public bool FusesMatMulAxpby(DType dtype, int batch, int m, int n, int k, bool transposeA) => Backend.FusesMatMulAxpby(dtype, batch, m, n, k, transposeA);
+    public void MatMulActivationGrad(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, ActivationGradKind kind, TensorStorage s, TensorStorage output)
+    {
+        Backend.MatMulActivationGrad(batch, m, n, k, a, transposeA, b, transposeB, kind, s, output);
+        Record(KernelFusion.MatMulActivationGrad(SlotOf(a), SlotOf(b), SlotOf(s), SlotOf(output), new MatMulCall(batch, m, n, k, transposeA, transposeB), kind));
+    }
+
+    public bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA) => Backend.FusesMatMulEpilogue(dtype, batch, m, n, k, transposeA);
 
     public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c)
     {
