@@ -16,8 +16,8 @@ namespace AutoGrad.Backends.Cpu;
 /// <remarks>
 /// Why 12 × 2: per k the tile loads 2 vectors of B and broadcasts 12 elements of A for 24 FMAs. The 6 × 2
 /// tile (8 loads per 12 FMAs) reaches the FMA peak only while its B panel sits in L1 and drops ~12% once
-/// panels stream from L2, which they do here: the A strip stays in L1 while the panels
-/// of a chunk pass under it. Measured on a Xeon with AVX-512 (one core, L2-resident B): 6 × 2 149,
+/// panels stream from L2, which they do here: the panels of a chunk pass under each strip of A in turn.
+/// Measured on a Xeon with AVX-512 (one core, L2-resident B): 6 × 2 149,
 /// 12 × 2 168, 8 × 3 169 GFLOP/s; 12 × 2 keeps NR a power of two, which the MLP's widths divide.
 /// </remarks>
 internal static class PackedGemm<T>
@@ -29,10 +29,13 @@ internal static class PackedGemm<T>
     private const int HalfMR = 6;
 
     /// <summary>
-    /// The k-block: a 512-deep A strip (24 KB in float32) stays in a 48 KB L1 while 64 KB B panels stream from L2.
-    /// Measured against 256 and 384: fewer passes over C and longer kernel loops win 2–4% at every size.
+    /// The k-block: 4 KB of each row of A (1024 deep in float32, 512 in float64). The 12-row strip (48 KB) no longer fits
+    /// in L1 beside the panels, but its broadcasts come from L2 fast enough, while deeper blocks mean fewer passes over C
+    /// (each loads and stores the tile) and a whole 784-deep MLP layer in one block. Measured against 512 deep
+    /// (2026-11-24, both cores, three alternating rounds): 1024³ 310–311 → 316–318 GFLOP/s, 2048³ 312–317 → 314–326,
+    /// 512×784·784×512 291–293 → 293–297; 768 deep landed in between.
     /// </summary>
-    private const int KC = 512;
+    private static int KC => 4096 / Unsafe.SizeOf<T>();
     // A property, not a static readonly field: it folds to a constant even in methods compiled before the type is
     // initialized (AggressiveOptimization compiles on first call). A field read there kept a class-init helper call
     // in the method, and the vector accumulators, live across that call, were then kept on the stack: NarrowProduct's
@@ -52,10 +55,11 @@ internal static class PackedGemm<T>
     public static bool IsSupported => Vector512.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>
-    /// Bytes of packed B per chunk of panels: resident in L2 (2 MB) while the row strips pass over it (16 panels at
-    /// k = 512 in float32). Every chunk sends all of the job's packed A through L2 again, so fewer, larger chunks win
+    /// Bytes of packed B per chunk of panels: resident in L2 (2 MB) while the row strips pass over it (8 panels at
+    /// k = 1024 in float32). Every chunk sends all of the job's packed A through L2 again, so fewer, larger chunks win
     /// until B crowds A out: against 512 KB, 1 MB measured +1% at 2048³ and +1.5% at 512×784·784×512 on two cores,
-    /// 1.5 MB −1% and 2 MB −5% at 1024³ and 2048³.
+    /// 1.5 MB −1% and 2 MB −5% at 1024³ and 2048³ (all at k-blocks of 512; with 1024-deep blocks 768 KB and 1.5 MB were
+    /// no better either).
     /// </summary>
     private const int PackedBBudget = 1024 * 1024;
 
@@ -248,7 +252,7 @@ internal static class PackedGemm<T>
                 int aBase = q * m * k, bBase = q * k * n, cBase = q * m * n;
 
                 // Block over k so that a block's packed panels stay in cache; later blocks add into C.
-                // Blocks are of equal depth (784 = 4 × 196, not 3 × 256 + 16): a thin last block is mostly overhead.
+                // Blocks are of equal depth (2100 = 3 × 700, not 2 × 1024 + 52): a thin last block is mostly overhead.
                 for (int k0 = kBegin; k0 < kEnd; k0 += kcMax)
                 {
                     int kc = Math.Min(kcMax, kEnd - k0);
@@ -465,27 +469,18 @@ internal static class PackedGemm<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loops: full optimization from the first call, not after tiering
     private static void PackB(T[] b, int bBase, bool tb, int k, int n, int k0, int kc, int p0, int p1, T[] packed)
     {
-        for (int p = p0; p < p1; p++)
+        // Panels that are whole rows of B (no transposition, no padding) are moved by PackWholePanels; the rest here.
+        int whole = tb ? p0 : Math.Clamp(n / NR, p0, p1);
+        if (whole > p0)
+        {
+            PackWholePanels(b, bBase, n, k0, kc, p0, whole, packed);
+        }
+
+        for (int p = whole; p < p1; p++)
         {
             int col0 = p * NR;
             int width = Math.Min(NR, n - col0);
             int dst = (p - p0) * NR * kc;
-            if (!tb && width == NR)
-            {
-                // Whole panel rows: two vector moves per k (Array.Copy's call overhead dominated here).
-                ref T src = ref b[bBase + k0 * n + col0];
-                ref T to = ref packed[dst];
-                for (int kk = 0; kk < kc; kk++)
-                {
-                    Vector512.LoadUnsafe(ref src).StoreUnsafe(ref to);
-                    Vector512.LoadUnsafe(ref Unsafe.Add(ref src, W)).StoreUnsafe(ref Unsafe.Add(ref to, W));
-                    src = ref Unsafe.Add(ref src, n);
-                    to = ref Unsafe.Add(ref to, NR);
-                }
-
-                continue;
-            }
-
             if (tb)
             {
                 // op(B)[kk, j] = B[j, kk]: read each row of B contiguously, write it down a column of the panel.
@@ -511,6 +506,42 @@ internal static class PackedGemm<T>
                 for (int kk = 0; kk < kc; kk++)
                 {
                     packed.AsSpan(dst + kk * NR + width, NR - width).Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows of B that <see cref="PackWholePanels"/> copies into every panel before it moves on to the next rows.</summary>
+    private const int PackRows = 8;
+
+    /// <summary>
+    /// <see cref="PackB"/> for panels [p0, p1) that lie wholly inside op(B) = B: two vector moves per panel row, taken
+    /// <see cref="PackRows"/> rows at a time across all the panels.
+    /// </summary>
+    /// <remarks>
+    /// Why across the panels: one panel at a time read 128 bytes from each of kc rows n elements apart, a new 4 KB page
+    /// per row at n = 2048, where the hardware prefetcher does not follow; across the panels each row is read from start
+    /// to end. Eight rows at a time keep the writes to eight lines per panel, so the panels (64–128 KB apart, one L1 set)
+    /// are not written a line at a time as packing the whole row at once did. The 2048³ product's time in packing B fell
+    /// from 3.4% to 2.2% (perf samples); 16 and 32 rows were no better.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackWholePanels(T[] b, int bBase, int n, int k0, int kc, int p0, int p1, T[] packed)
+    {
+        int panelSize = NR * kc;
+        for (int r0 = 0; r0 < kc; r0 += PackRows)
+        {
+            int rows = Math.Min(PackRows, kc - r0);
+            for (int p = p0; p < p1; p++)
+            {
+                ref T src = ref b[bBase + (k0 + r0) * n + p * NR];
+                ref T to = ref packed[(p - p0) * panelSize + r0 * NR];
+                for (int kk = 0; kk < rows; kk++)
+                {
+                    Vector512.LoadUnsafe(ref src).StoreUnsafe(ref to);
+                    Vector512.LoadUnsafe(ref Unsafe.Add(ref src, W)).StoreUnsafe(ref Unsafe.Add(ref to, W));
+                    src = ref Unsafe.Add(ref src, n);
+                    to = ref Unsafe.Add(ref to, NR);
                 }
             }
         }
