@@ -132,6 +132,7 @@ public class GemmProperties
     [InlineData(64, 512, 784)]  // at batch 64: split along k, the bias in part 0 only
     [InlineData(512, 10, 512)]  // the logits: the narrow-column path, bias added afterwards
     [InlineData(1, 512, 784)]   // batch 1: the row kernel
+    [InlineData(8, 500, 784)]   // batch 8: one strip of A, B's panels read in place (the last one packed), split along k
     [InlineData(130, 13, 777)]
     [InlineData(37, 100, 0)]    // no inner dimension: the bias alone
     public void BiasedMlpShapedProductsAgreeWithTheReferenceKernel(int m, int n, int k)
@@ -155,6 +156,7 @@ public class GemmProperties
     [InlineData(3, 2050, 300)]
     [InlineData(5, 100, 513)]  // few rows, deep k: the row kernel's split along k with an odd remainder
     [InlineData(2, 64, 4096)]
+    [InlineData(10, 1100, 2100)] // one strip of A: B's panels read in place over several k-blocks, the edge panel packed
     [InlineData(40, 1100, 1300)] // two k-blocks of 650 (float; three in double), B in three chunks of panels (the last partial), an edge panel and a 4-row strip
     public void LargeAndMlpShapedProductsAgreeWithTheReferenceKernel(int m, int n, int k)
     {

@@ -10,7 +10,8 @@ namespace AutoGrad.Backends.Cpu;
 /// A packed, register-tiled matrix multiply for float and double. op(B) is packed into panels of NR = 2
 /// vectors (k-major, zero-padded), op(A) into strips of MR = 12 rows (k-major); the micro-kernel keeps a
 /// 12 × 2-vector tile of C in 24 registers and runs one fused multiply-add per element per k. Packing makes
-/// the transposed products of backward as fast as the plain one. Each element of C is a fixed sequence of
+/// the transposed products of backward as fast as the plain one. A job with a single strip of A reads B's whole panels in
+/// place instead (each panel is used once, so a packed copy would only be read once too). Each element of C is a fixed sequence of
 /// FMAs in k order, so the result does not depend on threading.
 /// </summary>
 /// <remarks>
@@ -44,13 +45,15 @@ internal static class PackedGemm<T>
     private static int NR => 2 * Vector512<T>.Count;
 
     /// <summary>
-    /// Bytes of the B panel (eight k-steps of float32) that the kernels ask L1 for ahead of their loads.
+    /// Rows of B (k-steps) that the kernels ask L1 for ahead of their loads: 1 KB of a packed panel.
     /// The panel streams from L2, and its lines were found late: samples piled up on the first multiply-add after the
     /// panel's loads. Measured (2026-11-24, after a 2 s warm-up): one core 2048³ 153 → 155–157 GFLOP/s, 1024³ 153 →
     /// 154–156; both cores 2048³ 302 → 308–312, 1024³ 301 → 306–308 (OpenBLAS in the same minutes: 307 and 315). 2 KB
     /// ahead did as well, 4 KB slightly worse. Past the panel's end it touches the next panel, which the next tile reads.
+    /// A panel read in place from B (one strip of A) has rows n elements apart, each on a new page at n ≥ 1024, where the
+    /// hardware prefetcher does not follow: the same eight rows ahead then matter more.
     /// </summary>
-    private const int PrefetchAhead = 1024;
+    private const int PrefetchRows = 8;
 
     public static bool IsSupported => Vector512.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
@@ -242,6 +245,7 @@ internal static class PackedGemm<T>
         int kcMax = (depth + kBlocks - 1) / kBlocks;
         int panelsPerChunk = Math.Max(1, PackedBBudget / (NR * kcMax * Unsafe.SizeOf<T>()));
         int strips = b1 - b0;
+        bool direct = strips == 1 && !tb;
         T[] packedB = ArrayPool<T>.Shared.Rent(Math.Max(1, Math.Min(panelsPerChunk, p1 - p0) * NR * kcMax));
         T[] packedA = ArrayPool<T>.Shared.Rent(Math.Max(1, strips * MR * kcMax));
         T[] edge = ArrayPool<T>.Shared.Rent(MR * NR);
@@ -268,7 +272,12 @@ internal static class PackedGemm<T>
                     for (int pc = p0; pc < p1; pc += panelsPerChunk)
                     {
                         int pe = Math.Min(pc + panelsPerChunk, p1);
-                        PackB(b, bBase, tb, k, n, k0, kc, pc, pe, packedB);
+
+                        // With a single strip of A each panel is read once, so packing it would copy B only to read the copy:
+                        // the kernel reads whole panels straight from B's rows (stride n), and only an edge panel is packed.
+                        // The classifier's weight gradient (computed transposed, 10×512·512×512) went 62.6 → 30 µs.
+                        int packedFrom = direct ? Math.Clamp(n / NR, pc, pe) : pc;
+                        PackB(b, bBase, tb, k, n, k0, kc, packedFrom, pe, packedB);
                         for (int block = b0; block < b1; block++)
                         {
                             int row0 = block * MR;
@@ -278,15 +287,15 @@ internal static class PackedGemm<T>
                             {
                                 int col0 = p * NR;
                                 int cols = Math.Min(NR, n - col0);
-                                int bOff = (p - pc) * NR * kc;
+                                var (panels, bOff, ldb) = p < packedFrom ? (b, bBase + k0 * n + col0, n) : (packedB, (p - packedFrom) * NR * kc, NR);
                                 if (combine.Y is { } y)
                                 {
                                     // One k-block (CanFuse): the tile is finished here.
-                                    CombineTile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, edge, y, combine);
+                                    CombineTile(kc, packedA, aOff, panels, bOff, ldb, c, cBase + row0 * n + col0, n, rows, cols, edge, y, combine);
                                 }
                                 else
                                 {
-                                    Tile(kc, packedA, aOff, packedB, bOff, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge, accumulate ? null : bias, col0);
+                                    Tile(kc, packedA, aOff, panels, bOff, ldb, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge, accumulate ? null : bias, col0);
                                 }
                             }
                         }
@@ -309,7 +318,7 @@ internal static class PackedGemm<T>
     /// is in L1 then, so this costs a few dozen vector moves against the kernel's kc·24 multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge, T[]? bias, int col0)
+    private static void Tile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge, T[]? bias, int col0)
     {
         // Edge strips of up to 6 rows run the half-height kernel: a 4-row strip (m = 64 = 5·12 + 4) then costs
         // half a full tile instead of a whole one.
@@ -328,7 +337,7 @@ internal static class PackedGemm<T>
                 }
             }
 
-            Run(half, kc, packedA, aOff, packedB, bOff, c, cOff, ldc, accumulate || bias is not null);
+            Run(half, kc, packedA, aOff, packedB, bOff, ldb, c, cOff, ldc, accumulate || bias is not null);
             return;
         }
 
@@ -349,7 +358,7 @@ internal static class PackedGemm<T>
             }
         }
 
-        Run(half, kc, packedA, aOff, packedB, bOff, edge, 0, NR, accumulate);
+        Run(half, kc, packedA, aOff, packedB, bOff, ldb, edge, 0, NR, accumulate);
         for (int r = 0; r < rows; r++)
         {
             Array.Copy(edge, r * NR, c, cOff + r * ldc, cols);
@@ -362,7 +371,7 @@ internal static class PackedGemm<T>
     /// Axpby over the stored product, or C = tile · dy/dx from Y (<see cref="ActivationGradTile"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T[] y, Combine combine)
+    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T[] y, Combine combine)
     {
         // Y's rows of this tile are rarely in cache (a weight last touched by the previous step, an activation from the
         // forward pass): ask for them now, so
@@ -379,7 +388,7 @@ internal static class PackedGemm<T>
             }
         }
 
-        Run(rows <= HalfMR, kc, packedA, aOff, packedB, bOff, edge, 0, NR, accumulate: false);
+        Run(rows <= HalfMR, kc, packedA, aOff, packedB, bOff, ldb, edge, 0, NR, accumulate: false);
         if (combine.Grad is { } kind)
         {
             ActivationGradTile(kind, c, cOff, ldc, rows, cols, edge, y);
@@ -453,15 +462,15 @@ internal static class PackedGemm<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Run(bool half, int kc, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, bool accumulate)
+    private static void Run(bool half, int kc, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
     {
         if (half)
         {
-            HalfKernel(kc, packedA, aOff, packedB, bOff, c, cOff, ldc, accumulate);
+            HalfKernel(kc, packedA, aOff, packedB, bOff, ldb, c, cOff, ldc, accumulate);
         }
         else
         {
-            Kernel(kc, packedA, aOff, packedB, bOff, c, cOff, ldc, accumulate);
+            Kernel(kc, packedA, aOff, packedB, bOff, ldb, c, cOff, ldc, accumulate);
         }
     }
 
@@ -687,19 +696,22 @@ internal static class PackedGemm<T>
         Avx512F.ExtractVector128(v, 3).StoreUnsafe(ref Unsafe.Add(ref d, 12 * MR));
     }
 
-    /// <summary>Asks L1 for the two lines of B a kernel loads <see cref="PrefetchAhead"/> bytes from now (a hint: never faults).</summary>
+    /// <summary>Asks L1 for the two lines of B a kernel loads <paramref name="ahead"/> bytes from now (a hint: never faults).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchPanel(ref T pb)
+    private static unsafe void PrefetchPanel(ref T pb, nint ahead)
     {
         // Through an untracked pointer: a byref past the array's end must not exist, even for a moment.
-        byte* ahead = (byte*)Unsafe.AsPointer(ref pb) + PrefetchAhead;
-        Sse.Prefetch0(ahead);
-        Sse.Prefetch0(ahead + 64);
+        byte* at = (byte*)Unsafe.AsPointer(ref pb) + ahead;
+        Sse.Prefetch0(at);
+        Sse.Prefetch0(at + 64);
     }
 
-    /// <summary>The 12 × 2-vector tile: C[r, j] = Σ_kk A[kk, r]·B[kk, j], written to c at cOff with row stride ldc.</summary>
+    /// <summary>
+    /// The 12 × 2-vector tile: C[r, j] = Σ_kk A[kk, r]·B[kk, j], written to c at cOff with row stride ldc; B's rows are
+    /// <paramref name="ldb"/> apart (NR in a packed panel, n when read in place).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, bool accumulate)
+    private static void Kernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
     {
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -737,9 +749,10 @@ internal static class PackedGemm<T>
 
         ref T pa = ref packedA[aOff];
         ref T pb = ref packedB[bOff];
+        nint ahead = PrefetchRows * ldb * Unsafe.SizeOf<T>();
         for (int kk = 0; kk < k; kk++)
         {
-            PrefetchPanel(ref pb);
+            PrefetchPanel(ref pb, ahead);
             var b0 = Vector512.LoadUnsafe(ref pb);
             var b1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pb, w));
             var a0 = Vector512.Create(pa);
@@ -779,7 +792,7 @@ internal static class PackedGemm<T>
             cb0 = Fma(ab, b0, cb0);
             cb1 = Fma(ab, b1, cb1);
             pa = ref Unsafe.Add(ref pa, MR);
-            pb = ref Unsafe.Add(ref pb, 2 * w);
+            pb = ref Unsafe.Add(ref pb, ldb);
         }
 
         c00.StoreUnsafe(ref pc);
@@ -812,7 +825,7 @@ internal static class PackedGemm<T>
     /// <remarks>A written-out copy of <see cref="Kernel"/>'s first half, on purpose: accumulators stay in registers only
     /// as named locals, so a row count known at run time cannot share one body.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfKernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, T[] c, int cOff, int ldc, bool accumulate)
+    private static void HalfKernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
     {
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -836,9 +849,10 @@ internal static class PackedGemm<T>
 
         ref T pa = ref packedA[aOff];
         ref T pb = ref packedB[bOff];
+        nint ahead = PrefetchRows * ldb * Unsafe.SizeOf<T>();
         for (int kk = 0; kk < k; kk++)
         {
-            PrefetchPanel(ref pb);
+            PrefetchPanel(ref pb, ahead);
             var b0 = Vector512.LoadUnsafe(ref pb);
             var b1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pb, w));
             var a0 = Vector512.Create(pa);
@@ -860,7 +874,7 @@ internal static class PackedGemm<T>
             c50 = Fma(a5, b0, c50);
             c51 = Fma(a5, b1, c51);
             pa = ref Unsafe.Add(ref pa, MR);
-            pb = ref Unsafe.Add(ref pb, 2 * w);
+            pb = ref Unsafe.Add(ref pb, ldb);
         }
 
         c00.StoreUnsafe(ref pc);
