@@ -318,7 +318,7 @@ internal static class PackedGemm<T>
     /// is in L1 then, so this costs a few dozen vector moves against the kernel's kc·24 multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge, T[]? bias, int col0)
+    private static void Tile(int kc, T[] packedA, int aOff, T[] panels, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge, T[]? bias, int col0)
     {
         // Edge strips of up to 6 rows run the half-height kernel: a 4-row strip (m = 64 = 5·12 + 4) then costs
         // half a full tile instead of a whole one.
@@ -337,7 +337,7 @@ internal static class PackedGemm<T>
                 }
             }
 
-            Run(half, kc, packedA, aOff, packedB, bOff, ldb, c, cOff, ldc, accumulate || bias is not null);
+            Run(half, kc, packedA, aOff, panels, bOff, ldb, c, cOff, ldc, accumulate || bias is not null);
             return;
         }
 
@@ -358,7 +358,7 @@ internal static class PackedGemm<T>
             }
         }
 
-        Run(half, kc, packedA, aOff, packedB, bOff, ldb, edge, 0, NR, accumulate);
+        Run(half, kc, packedA, aOff, panels, bOff, ldb, edge, 0, NR, accumulate);
         for (int r = 0; r < rows; r++)
         {
             Array.Copy(edge, r * NR, c, cOff + r * ldc, cols);
@@ -371,7 +371,7 @@ internal static class PackedGemm<T>
     /// Axpby over the stored product, or C = tile · dy/dx from Y (<see cref="ActivationGradTile"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T[] y, Combine combine)
+    private static unsafe void CombineTile(int kc, T[] packedA, int aOff, T[] panels, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, T[] edge, T[] y, Combine combine)
     {
         // Y's rows of this tile are rarely in cache (a weight last touched by the previous step, an activation from the
         // forward pass): ask for them now, so
@@ -388,7 +388,7 @@ internal static class PackedGemm<T>
             }
         }
 
-        Run(rows <= HalfMR, kc, packedA, aOff, packedB, bOff, ldb, edge, 0, NR, accumulate: false);
+        Run(rows <= HalfMR, kc, packedA, aOff, panels, bOff, ldb, edge, 0, NR, accumulate: false);
         if (combine.Grad is { } kind)
         {
             ActivationGradTile(kind, c, cOff, ldc, rows, cols, edge, y);
@@ -462,15 +462,15 @@ internal static class PackedGemm<T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Run(bool half, int kc, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
+    private static void Run(bool half, int kc, T[] packedA, int aOff, T[] panels, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
     {
         if (half)
         {
-            HalfKernel(kc, packedA, aOff, packedB, bOff, ldb, c, cOff, ldc, accumulate);
+            HalfKernel(kc, packedA, aOff, panels, bOff, ldb, c, cOff, ldc, accumulate);
         }
         else
         {
-            Kernel(kc, packedA, aOff, packedB, bOff, ldb, c, cOff, ldc, accumulate);
+            Kernel(kc, packedA, aOff, panels, bOff, ldb, c, cOff, ldc, accumulate);
         }
     }
 
@@ -711,7 +711,7 @@ internal static class PackedGemm<T>
     /// <paramref name="ldb"/> apart (NR in a packed panel, n when read in place).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
+    private static void Kernel(int k, T[] packedA, int aOff, T[] panels, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
     {
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -748,7 +748,7 @@ internal static class PackedGemm<T>
         }
 
         ref T pa = ref packedA[aOff];
-        ref T pb = ref packedB[bOff];
+        ref T pb = ref panels[bOff];
         nint ahead = PrefetchRows * ldb * Unsafe.SizeOf<T>();
         for (int kk = 0; kk < k; kk++)
         {
@@ -825,7 +825,7 @@ internal static class PackedGemm<T>
     /// <remarks>A written-out copy of <see cref="Kernel"/>'s first half, on purpose: accumulators stay in registers only
     /// as named locals, so a row count known at run time cannot share one body.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfKernel(int k, T[] packedA, int aOff, T[] packedB, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
+    private static void HalfKernel(int k, T[] packedA, int aOff, T[] panels, int bOff, int ldb, T[] c, int cOff, int ldc, bool accumulate)
     {
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -848,7 +848,7 @@ internal static class PackedGemm<T>
         }
 
         ref T pa = ref packedA[aOff];
-        ref T pb = ref packedB[bOff];
+        ref T pb = ref panels[bOff];
         nint ahead = PrefetchRows * ldb * Unsafe.SizeOf<T>();
         for (int kk = 0; kk < k; kk++)
         {
