@@ -26,6 +26,7 @@ public static class Compare
             });
         }
 
+        MlpProducts(results, g);
         foreach (int batch in new[] { 1, 32, 128, 512 })
         {
             var p = new TensorTree
@@ -89,6 +90,37 @@ public static class Compare
         });
         MnistEpochs(results, accuracy);
         Console.WriteLine(JsonSerializer.Serialize(new { autograd = typeof(Tensor).Assembly.GetName().Version?.ToString(), results, accuracy }));
+    }
+
+    /// <summary>
+    /// The MLP's products at batch 128 and 512, as its forward and backward run them: through the backend with the transpose
+    /// flags the backward rules pass (no copies), into a preallocated C, as the PyTorch side calls <c>torch.mm(…, out=)</c>
+    /// on transposed views.
+    /// </summary>
+    private static void MlpProducts(Dictionary<string, double> results, Generator g)
+    {
+        var backend = Backends.Cpu.CpuBackend.Instance;
+        foreach (int batch in new[] { 128, 512 })
+        {
+            var x = Tensor.RandomUniform([batch, 784], g);
+            var w1 = Tensor.RandomNormal([784, 512], g);
+            var d = Tensor.RandomNormal([batch, 512], g);
+            var h = Tensor.RandomUniform([batch, 512], g);
+            var d10 = Tensor.RandomNormal([batch, 10], g);
+            var w2 = Tensor.RandomNormal([512, 10], g);
+            foreach (var (name, m, n, k, a, ta, b, tb) in new (string, int, int, int, Tensor, bool, Tensor, bool)[]
+            {
+                ($"{batch}×784·784×512 (x·W1)", batch, 512, 784, x, false, w1, false),
+                ($"784×{batch}ᵀ·{batch}×512 (xᵀ·δ)", 784, 512, batch, x, true, d, false),
+                ($"{batch}×10·10×512ᵀ (δ·W2ᵀ)", batch, 512, 10, d10, false, w2, true),
+                ($"{batch}×512·512×10 (h·W2)", batch, 10, 512, h, false, w2, false),
+                ($"512×{batch}ᵀ·{batch}×10 (hᵀ·δ)", 512, 10, batch, h, true, d10, false),
+            })
+            {
+                var c = Tensor.Zeros([m, n]);
+                results[$"gemm {name}"] = MedianTime(() => backend.MatMul(1, m, n, k, a.Storage!, ta, b.Storage!, tb, c.Storage!));
+            }
+        }
     }
 
     /// <summary>

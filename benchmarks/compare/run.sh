@@ -43,8 +43,8 @@ ours = [json.load(open(f"{work}/ours.{r}.json")) for r in range(1, rounds + 1)]
 theirs = [json.load(open(f"{work}/theirs.{r}.json")) for r in range(1, rounds + 1)]
 print(f"PyTorch {theirs[0]['torch']} (2 threads, OpenMP OpenBLAS, core type {os.environ.get('CORETYPE', '?')}) vs "
       f"AutoGrad {ours[0]['autograd']}: median times over {rounds} alternating rounds, and the range of the rounds' ratios")
-print(f"| {'workload':<26} | {'PyTorch':>10} | {'AutoGrad':>10} | {'speed-up':>8} | {'rounds':>13} |")
-print(f"|{'-' * 28}|{'-' * 12}|{'-' * 12}|{'-' * 10}|{'-' * 15}|")
+print(f"| {'workload':<38} | {'PyTorch':>10} | {'AutoGrad':>10} | {'speed-up':>8} | {'rounds':>13} |")
+print(f"|{'-' * 40}|{'-' * 12}|{'-' * 12}|{'-' * 10}|{'-' * 15}|")
 def fmt(s):
     return f"{s:.2f} s" if s >= 1 else f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
 def row(name, base):
@@ -52,7 +52,7 @@ def row(name, base):
     o = [run["results"][name] for run in ours]
     ratios = [a / b for a, b in zip(t, o)]
     tm, om = statistics.median(t), statistics.median(o)
-    print(f"| {name:<26} | {fmt(tm):>10} | {fmt(om):>10} | {tm / om:>7.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |")
+    print(f"| {name:<38} | {fmt(tm):>10} | {fmt(om):>10} | {tm / om:>7.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |")
 names = list(ours[0]["results"])
 for name in theirs[0]["results"]:
     if name in names:
@@ -67,9 +67,9 @@ for name in names:
 acc_t, acc_o = theirs[-1].get("accuracy", {}), ours[-1].get("accuracy", {})
 if acc_t and acc_o:
     print()
-    print(f"| {'test accuracy (last round)':<26} | {'PyTorch':>8} | {'AutoGrad':>8} | {'difference':>10} |")
-    print(f"|{'-' * 28}|{'-' * 10}|{'-' * 10}|{'-' * 12}|")
+    print(f"| {'test accuracy (last round)':<38} | {'PyTorch':>8} | {'AutoGrad':>8} | {'difference':>10} |")
+    print(f"|{'-' * 40}|{'-' * 10}|{'-' * 10}|{'-' * 12}|")
     for name, a in acc_t.items():
         if name in acc_o:
-            print(f"| {name:<26} | {a * 100:>7.2f}% | {acc_o[name] * 100:>7.2f}% | {(acc_o[name] - a) * 100:>+7.2f} pt |")
+            print(f"| {name:<38} | {a * 100:>7.2f}% | {acc_o[name] * 100:>7.2f}% | {(acc_o[name] - a) * 100:>+7.2f} pt |")
 PY

@@ -33,6 +33,23 @@ for n in (256, 512, 1024, 2048):
     a, b = torch.randn(n, n), torch.randn(n, n)
     results[f"gemm {n}"] = median_time(lambda: a @ b)
 
+# The MLP's products at batch 128 and 512, as its forward and backward run them: transposed operands are views, so
+# OpenBLAS gets its transpose flags (no copies), as AutoGrad's kernels get theirs. Written into a preallocated C on both
+# sides: these are kernel-against-kernel figures.
+for batch in (128, 512):
+    x, w1 = torch.rand(batch, 784), torch.randn(784, 512)
+    d, h = torch.randn(batch, 512), torch.rand(batch, 512)
+    d10, w2 = torch.randn(batch, 10), torch.randn(512, 10)
+    for name, left, right in (
+        (f"{batch}×784·784×512 (x·W1)", x, w1),
+        (f"784×{batch}ᵀ·{batch}×512 (xᵀ·δ)", x.t(), d),
+        (f"{batch}×10·10×512ᵀ (δ·W2ᵀ)", d10, w2.t()),
+        (f"{batch}×512·512×10 (h·W2)", h, w2),
+        (f"512×{batch}ᵀ·{batch}×10 (hᵀ·δ)", h.t(), d10),
+    ):
+        out = torch.empty(left.shape[0], right.shape[1])
+        results[f"gemm {name}"] = median_time(lambda: torch.mm(left, right, out=out))
+
 for batch in (1, 32, 128, 512):
     model = nn.Sequential(nn.Linear(784, 512), nn.Sigmoid(), nn.Linear(512, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)

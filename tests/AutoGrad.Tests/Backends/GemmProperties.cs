@@ -156,6 +156,7 @@ public class GemmProperties
     [InlineData(3, 2050, 300)]
     [InlineData(5, 100, 513)]  // few rows, deep k: the row kernel's split along k with an odd remainder
     [InlineData(2, 64, 4096)]
+    [InlineData(100, 5, 2100)]  // narrow: with A transposed, computed as its transpose and stored back tile by tile, over several k-blocks
     [InlineData(10, 1100, 2100)] // one strip of A: B's panels read in place over several k-blocks, the edge panel packed
     [InlineData(40, 1100, 1300)] // two k-blocks of 650 (float; three in double), B in three chunks of panels (the last partial), an edge panel and a 4-row strip
     public void LargeAndMlpShapedProductsAgreeWithTheReferenceKernel(int m, int n, int k)

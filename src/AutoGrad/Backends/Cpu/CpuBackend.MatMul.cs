@@ -212,8 +212,8 @@ internal sealed partial class CpuBackend
 
         // C narrower than a tile's columns (a classifier's 10 logits, their weight gradient) would leave most of
         // every register tile idle. With A's rows contiguous, take dot products of them with the few columns of B;
-        // with A transposed, compute the wide transpose Cᵀ = op(B)ᵀ·op(A)ᵀ (its B operand is then A as stored)
-        // and transpose the small result back.
+        // with A transposed, compute the wide transpose Cᵀ = op(B)ᵀ·op(A)ᵀ (its B operand is then A as stored),
+        // each tile written back transposed.
         if (NarrowProduct<T>.IsSupported && n < NarrowColumns && !ta && (long)m * n * k >= 4096)
         {
             NarrowProduct<T>.Multiply(batch, m, n, k, a, b, tb, c);
@@ -222,27 +222,7 @@ internal sealed partial class CpuBackend
 
         if (PackedGemm<T>.IsSupported && n < NarrowColumns && ta && m >= 4 * n && (long)m * n * k >= 4096)
         {
-            var transposed = ArrayPool<T>.Shared.Rent(batch * m * n);
-            try
-            {
-                PackedGemm<T>.Multiply(batch, n, m, k, b, !tb, a, !ta, transposed);
-                for (int q = 0; q < batch; q++)
-                {
-                    int o = q * m * n;
-                    for (int i = 0; i < m; i++)
-                    {
-                        for (int j = 0; j < n; j++)
-                        {
-                            c[o + i * n + j] = transposed[o + j * m + i];
-                        }
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(transposed);
-            }
-
+            PackedGemm<T>.MultiplyTransposed(batch, n, m, k, b, !tb, a, !ta, c);
             return;
         }
 

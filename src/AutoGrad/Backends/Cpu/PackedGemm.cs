@@ -104,6 +104,14 @@ internal static class PackedGemm<T>
         Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(s, T.One, T.One, true, kind));
 
     /// <summary>
+    /// C[b] = (op(A[b])·op(B[b]))ᵀ: the m × n product stored as n × m, each finished tile written transposed from L1.
+    /// For a narrow product computed as its wide transpose (a classifier's weight gradient hᵀ·δ as δᵀ·h), where a
+    /// separate transposition of the whole result cost as much as the product.
+    /// </summary>
+    public static void MultiplyTransposed(int batch, int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c) =>
+        Multiply(batch, m, n, k, a, ta, b, tb, c, null, new Combine(null, T.One, T.One, true, null, StoreTransposed: true));
+
+    /// <summary>
     /// True when <see cref="MultiplyCombine"/> computes exactly the product <see cref="Multiply(int, int, int, int, T[], bool, T[], bool, T[], T[])"/>
     /// would: one k-block (the product is complete when its tile leaves the kernel) and no split along k (whose partial
     /// products are added afterwards, in another order).
@@ -143,7 +151,7 @@ internal static class PackedGemm<T>
                 throw new InvalidOperationException($"PackedGemm: a fused product of {m}×{k}·{k}×{n} would be split along k.");
             }
 
-            KParts(m, n, k, a, ta, b, tb, c, bias);
+            KParts(m, n, k, a, ta, b, tb, c, bias, combine);
             return;
         }
 
@@ -153,9 +161,10 @@ internal static class PackedGemm<T>
     /// <summary>
     /// What a fused product does with each finished tile: C = tile·<see cref="ProductScale"/> + Y·<see cref="YScale"/>,
     /// rounded as an Axpby of the stored product would be; or, with a <see cref="Grad"/> kind, C = tile · dy/dx with the
-    /// derivative taken from Y (an activation's output or input). No <see cref="Y"/>: the tile is C.
+    /// derivative taken from Y (an activation's output or input). No <see cref="Y"/>: the tile is C, stored transposed
+    /// with <see cref="StoreTransposed"/>.
     /// </summary>
-    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale, bool ProductFirst, ActivationGradKind? Grad);
+    private readonly record struct Combine(T[]? Y, T ProductScale, T YScale, bool ProductFirst, ActivationGradKind? Grad, bool StoreTransposed = false);
 
     /// <summary>Depth from which a product with fewer rows than columns (x·W at a small batch) is split along k.</summary>
     private const int SplitKDepth = 256;
@@ -174,7 +183,7 @@ internal static class PackedGemm<T>
     /// modified costs several L2 hits. Split along k, each core reads the rows it wrote itself (as the batch-1
     /// row kernel does).
     /// </remarks>
-    private static void KParts(int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias)
+    private static void KParts(int m, int n, int k, T[] a, bool ta, T[] b, bool tb, T[] c, T[]? bias, Combine combine)
     {
         int parts = ComputePool.Threads;
         var partials = ArrayPool<T[]>.Shared.Rent(parts);
@@ -187,10 +196,13 @@ internal static class PackedGemm<T>
         try
         {
             int blocks = (m + MR - 1) / MR, panels = (n + NR - 1) / NR;
-            ComputePool.For(parts, (m, n, k, a, ta, b, tb, partials, blocks, panels, bias, parts), static (s, part) =>
+            // A product stored transposed keeps that layout in every partial: they are added element by element.
+            var operands = new Operands(1, m, n, k, a, ta, b, tb, c, bias, combine);
+            ComputePool.For(parts, (operands, partials, blocks, panels, parts), static (s, part) =>
             {
-                int k0 = (int)((long)s.k * part / s.parts), k1 = (int)((long)s.k * (part + 1) / s.parts);
-                Job(1, s.m, s.n, s.k, s.a, s.ta, s.b, s.tb, s.partials[part], 0, s.blocks, 0, s.panels, k0, k1, part == 0 ? s.bias : null, default);
+                var o = s.operands;
+                int k0 = (int)((long)o.K * part / s.parts), k1 = (int)((long)o.K * (part + 1) / s.parts);
+                Job(1, o.M, o.N, o.K, o.A, o.Ta, o.B, o.Tb, s.partials[part], 0, s.blocks, 0, s.panels, k0, k1, part == 0 ? o.Bias : null, o.Combine);
             });
             for (int part = 1; part < parts; part++)
             {
@@ -293,6 +305,10 @@ internal static class PackedGemm<T>
                                     // One k-block (CanFuse): the tile is finished here.
                                     CombineTile(kc, packedA, aOff, panels, bOff, ldb, c, cBase + row0 * n + col0, n, rows, cols, edge, y, combine);
                                 }
+                                else if (combine.StoreTransposed)
+                                {
+                                    TransposedTile(kc, packedA, aOff, panels, bOff, ldb, c, cBase + col0 * m + row0, m, rows, cols, accumulate, edge);
+                                }
                                 else
                                 {
                                     Tile(kc, packedA, aOff, panels, bOff, ldb, c, cBase + row0 * n + col0, n, rows, cols, accumulate, edge, accumulate ? null : bias, col0);
@@ -362,6 +378,36 @@ internal static class PackedGemm<T>
         for (int r = 0; r < rows; r++)
         {
             Array.Copy(edge, r * NR, c, cOff + r * ldc, cols);
+        }
+    }
+
+    /// <summary>
+    /// One rows × cols tile of a product stored transposed: element (r, j) of the tile lives at c[cOff + j·ldc + r]. The
+    /// kernel runs on the L1 scratch <paramref name="edge"/> (loaded from C first when accumulating over a later k-block),
+    /// which is then written out column by column: each of the tile's columns is a contiguous run of C.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposedTile(int kc, T[] packedA, int aOff, T[] panels, int bOff, int ldb, T[] c, int cOff, int ldc, int rows, int cols, bool accumulate, T[] edge)
+    {
+        if (accumulate)
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    edge[r * NR + j] = c[cOff + j * ldc + r];
+                }
+            }
+        }
+
+        Run(rows <= HalfMR, kc, packedA, aOff, panels, bOff, ldb, edge, 0, NR, accumulate);
+        for (int j = 0; j < cols; j++)
+        {
+            int at = cOff + j * ldc;
+            for (int r = 0; r < rows; r++)
+            {
+                c[at + r] = edge[r * NR + j];
+            }
         }
     }
 
