@@ -208,12 +208,21 @@ public static class Trainer
 
             if (compiled is not null)
             {
-                // The compiled step owns the current values; the epoch's bookkeeping works on copies of them.
-                var previous = parameters;
+                // The compiled step owns the current values; the epoch's bookkeeping works on copies of them. The previous
+                // epoch's copies go back to the pool, except the caller's trees and, with early stopping, the best
+                // parameters so far (released by the patience check once superseded). Without early stopping `best` only
+                // follows the last epoch's copy, which nothing else refers to.
+                var (previousParameters, previousState) = (parameters, state);
                 (parameters, state) = CompiledState(compiled);
-                if (!ReferenceEquals(previous, initialParameters) && !ReferenceEquals(previous, best))
+                bool keptAsBest = options.Patience is not null && ReferenceEquals(previousParameters, best);
+                if (!ReferenceEquals(previousParameters, initialParameters) && !keptAsBest)
                 {
-                    TensorScope.Release(previous);
+                    TensorScope.Release(previousParameters);
+                }
+
+                if (!ReferenceEquals(previousState, initialOptimizerState))
+                {
+                    TensorScope.Release(previousState);
                 }
             }
 

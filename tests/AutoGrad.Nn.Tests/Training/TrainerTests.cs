@@ -62,23 +62,33 @@ public class TrainerTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void TrainingReleasesWhatItReplacesAndLeavesWhatItReturnsReadable(bool earlyStopping)
+    [InlineData(false, true, "adam")]
+    [InlineData(true, true, "adam")]
+    [InlineData(false, true, "sgd")]
+    [InlineData(true, true, "sgd")]
+    [InlineData(false, false, "adam")]
+    [InlineData(true, false, "adam")]
+    public void TrainingReleasesWhatItReplacesAndLeavesWhatItReturnsReadable(bool earlyStopping, bool compile, string optimizerName)
     {
         var init = Net.Init(new Generator(1));
         var data = Datasets.Xor();
+        AutoGrad.Nn.Optim.IOptimizer optimizer = optimizerName == "adam" ? new AutoGrad.Nn.Optim.Adam(0.05) : new AutoGrad.Nn.Optim.Sgd(0.1, momentum: 0.9);
         TrainResult result;
         using (var outer = TensorScope.Begin())
         {
-            result = Trainer.Fit((p, x) => Net.Apply(p, x), init, (o, y) => Loss.CrossEntropy(o, y), new AutoGrad.Nn.Optim.Adam(0.05), data,
-                new TrainOptions { Epochs = 60, BatchSize = 1, Seed = 3, Patience = earlyStopping ? 1000 : null }, validation: earlyStopping ? data : null);
+            // Compiled, each epoch's bookkeeping works on copies of the compiled step's state: last epoch's copies must go.
+            result = Trainer.Fit((p, x) => Net.Apply(p, x), init, (o, y) => Loss.CrossEntropy(o, y), optimizer, data,
+                new TrainOptions { Epochs = 60, BatchSize = 1, Seed = 3, Patience = earlyStopping ? 1000 : null, Compile = compile }, validation: earlyStopping ? data : null);
 
             // 240 steps ran; what is left in the caller's scope is one set of parameters and optimizer state (two
             // with early stopping: the best and the last), not a set per step.
             int leaves = result.Parameters.LeafCount + result.OptimizerState.LeafCount;
             Assert.InRange(outer.OwnedCount, 1, 2 * leaves);
-            Assert.Equal(1.0, Metrics.Accuracy(Net.Apply(result.Parameters, data.Features()), data.Targets()));
+            var accuracy = Metrics.Accuracy(Net.Apply(result.Parameters, data.Features()), data.Targets()); // readable after training
+            if (optimizerName == "adam")
+            {
+                Assert.Equal(1.0, accuracy); // SGD at this size and seed needs more epochs than this test spends
+            }
             Assert.All(result.OptimizerState.Leaves(), leaf => Assert.NotEmpty(leaf.Value.ToDoubleArray()));
         }
 
