@@ -29,15 +29,17 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
 
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (counter, lr) = OptimizerState.BeginUpdate(owner, learningRate, gradients, state, parameters, readStep: true);
-        int step = counter!.Value; // the bias correction needs the value
+        // The step counter stays a tensor (read back only for a learning-rate schedule), so that a compiled step can replay
+        // the update: the bias corrections are 0-d float64 tensor ops, the roundings of lr / (1 − β₁ᵗ) and √(1 − β₂ᵗ) in double.
+        var (step, lr) = OptimizerState.BeginUpdate(owner, learningRate, gradients, state, parameters, readStep: false);
         var m = OptimizerState.Slot(owner, state, MKey, parameters);
         var v = OptimizerState.Slot(owner, state, VKey, parameters);
         var vMax = amsgrad ? OptimizerState.Slot(owner, state, VMaxKey, parameters) : null;
 
-        double t = step + 1;
-        double stepSize = lr / (1 - Math.Pow(beta1, t));
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(beta2, t));
+        var t = OptimizerState.StepCount(owner, state).To(DType.Float64) + 1.0;
+        var device = t.Device;
+        var stepSize = lr / (1.0 - Tensor.Scalar(beta1, DType.Float64, device).Pow(t));
+        var biasCorrection2Sqrt = (1.0 - Tensor.Scalar(beta2, DType.Float64, device).Pow(t)).Sqrt();
 
         var p = OptimizerState.LeafValues(parameters);
         var g = OptimizerState.LeafValues(gradients);
@@ -76,7 +78,7 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
 
         var newState = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
+            { OptimizerState.StepKey, OptimizerState.NextStep(owner, state, step) },
             { MKey, parameters.WithLeaves(newM) },
             { VKey, parameters.WithLeaves(newV) },
         };

@@ -105,6 +105,9 @@ internal static class OptimizerState
     public static Tensor NextStep(string optimizer, TensorTree state, int? step) =>
         step is { } s ? StepTensor(s + 1) : (StepCounter(optimizer, state).To(DType.Float64) + 1.0).To(DType.Int32);
 
+    /// <summary>The number of updates done so far as the state's 0-d tensor, not read back (a compiled step can replay ops on it).</summary>
+    public static Tensor StepCount(string optimizer, TensorTree state) => StepCounter(optimizer, state);
+
     /// <summary>The step counter's tensor, checked to be a scalar (its value is not read).</summary>
     private static Tensor StepCounter(string optimizer, TensorTree state)
     {

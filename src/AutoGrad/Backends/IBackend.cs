@@ -66,8 +66,12 @@ internal interface IBackend
     /// <summary>output = α·x + β·y (or α·x + β·y² when <paramref name="squareY"/>): same shapes, contiguous; computed as x·α + y·β.</summary>
     void Axpby(double alpha, TensorStorage x, double beta, TensorStorage y, bool squareY, TensorStorage output);
 
-    /// <summary>output = x − (y·α) / (√z / γ + ε): the update of Adam, RMSprop and Adagrad; same shapes, contiguous.</summary>
-    void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output);
+    /// <summary>
+    /// output = x − (y·α) / (√z / γ + ε): the update of Adam, RMSprop and Adagrad; same shapes, contiguous. α and γ are
+    /// one-element storages of any float dtype, read when the kernel runs (so a compiled step can compute them per step),
+    /// then rounded to x's dtype.
+    /// </summary>
+    void AdaptiveStep(TensorStorage x, TensorStorage alpha, TensorStorage y, TensorStorage z, TensorStorage gamma, double eps, TensorStorage output);
 
     /// <summary>
     /// output = g · dy/dx of an activation, from its output y or input x (<paramref name="s"/>, see <see cref="ActivationGradKind"/>),

@@ -46,6 +46,32 @@ public sealed partial class Tensor
     /// <param name="eps">Added to the denominator; finite.</param>
     /// <param name="file">Filled in by the compiler: the caller's file, for error messages.</param>
     /// <param name="line">Filled in by the compiler: the caller's line, for error messages.</param>
-    public static Tensor AdaptiveStep(Tensor x, double alpha, Tensor y, Tensor z, double gamma, double eps, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+    public static Tensor AdaptiveStep(Tensor x, double alpha, Tensor y, Tensor z, double gamma, double eps, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var site = new CallSite(file, line);
+        FusedChecks.Finite("AdaptiveStep", site, ("alpha", alpha), ("gamma", gamma), ("eps", eps));
+        if (gamma <= 0)
+        {
+            throw site.Error("AdaptiveStep", $"gamma must be positive, got {gamma}");
+        }
+
+        return AdaptiveStepPrimitive.Apply(x, Scalar(alpha, DType.Float64, x.Device), y, z, Scalar(gamma, DType.Float64, x.Device), eps, site);
+    }
+
+    /// <summary>
+    /// x − (y·α) / (√z / γ + ε) in one pass, with α and γ as 0-d tensors: the form a compiled step can replay when they
+    /// change from step to step (Adam's bias corrections, computed from its step counter). Differentiable in all five
+    /// operands; α and γ are rounded to x's dtype.
+    /// </summary>
+    /// <param name="x">The parameters: a float tensor.</param>
+    /// <param name="alpha">The step size: a 0-d float tensor on x's device.</param>
+    /// <param name="y">The numerator (a gradient or its average): x's shape and dtype.</param>
+    /// <param name="z">The squared scale (a second moment): x's shape and dtype, not negative.</param>
+    /// <param name="gamma">Divides √z: a 0-d float tensor on x's device, positive (its value is not checked: a compiled step never reads it back).</param>
+    /// <param name="eps">Added to the denominator; finite.</param>
+    /// <param name="file">Filled in by the compiler: the caller's file, for error messages.</param>
+    /// <param name="line">Filled in by the compiler: the caller's line, for error messages.</param>
+    public static Tensor AdaptiveStep(Tensor x, Tensor alpha, Tensor y, Tensor z, Tensor gamma, double eps, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         AdaptiveStepPrimitive.Apply(x, alpha, y, z, gamma, eps, new CallSite(file, line));
 }

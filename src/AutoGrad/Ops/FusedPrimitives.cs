@@ -43,66 +43,81 @@ internal sealed class AxpbyPrimitive(double alpha, double beta, bool squareY) : 
 
 /// <summary>
 /// x − (y·α) / (√z / γ + ε) in one pass: the parameter update of Adam (y the first moment, z the second,
-/// γ = √(1 − β₂ᵗ)), NAdam, RMSprop and Adagrad (γ = 1). One shape and dtype for all three operands.
+/// γ = √(1 − β₂ᵗ)), NAdam, RMSprop and Adagrad (γ = 1). x, y and z share one shape and dtype; α and γ are 0-d
+/// tensors of any float dtype, rounded to x's dtype, so that a bias correction computed from a step counter
+/// tensor stays inside a compiled step.
 /// </summary>
-internal sealed class AdaptiveStepPrimitive(double alpha, double gamma, double eps) : Primitive
+internal sealed class AdaptiveStepPrimitive(double eps) : Primitive
 {
     public override string Name => "AdaptiveStep";
 
-    public static Tensor Apply(Tensor x, double alpha, Tensor y, Tensor z, double gamma, double eps, CallSite site)
+    public static Tensor Apply(Tensor x, Tensor alpha, Tensor y, Tensor z, Tensor gamma, double eps, CallSite site)
     {
         FusedChecks.Operands("AdaptiveStep", site, x, y);
         FusedChecks.Operands("AdaptiveStep", site, x, z);
-        FusedChecks.Finite("AdaptiveStep", site, ("alpha", alpha), ("gamma", gamma), ("eps", eps));
-        if (gamma <= 0)
-        {
-            throw site.Error("AdaptiveStep", $"gamma must be positive, got {gamma}");
-        }
-
-        return Dispatch.Apply(new AdaptiveStepPrimitive(alpha, gamma, eps), x, y, z);
+        FusedChecks.Scalar("AdaptiveStep", site, "alpha", alpha, x);
+        FusedChecks.Scalar("AdaptiveStep", site, "gamma", gamma, x);
+        FusedChecks.Finite("AdaptiveStep", site, ("eps", eps));
+        return Dispatch.Apply(new AdaptiveStepPrimitive(eps), x, alpha, y, z, gamma);
     }
 
     public override Tensor Forward(Tensor[] inputs)
     {
-        var (x, y, z) = (inputs[0], inputs[1], inputs[2]);
+        var (x, alpha, y, z, gamma) = (inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]);
         var output = ElementwiseOutput.For(x.DType, x.Dims, x.Device, inputs);
-        x.Backend.AdaptiveStep(x.Storage!, alpha, y.Storage!, z.Storage!, gamma, eps, output.Tensor.Storage!);
+        x.Backend.AdaptiveStep(x.Storage!, alpha.Storage!, y.Storage!, z.Storage!, gamma.Storage!, eps, output.Tensor.Storage!);
         return output.Complete(Name);
     }
 
-    // With d = √z/γ + ε: ∂out/∂x = 1, ∂out/∂y = −α/d, ∂out/∂z = α·y / (d² · 2γ√z).
+    // With d = √z/γ + ε: ∂out/∂x = 1, ∂out/∂α = −y/d, ∂out/∂y = −α/d, ∂out/∂z = α·y / (d² · 2γ√z),
+    // ∂out/∂γ = −α·y·√z / (γ²·d²). α and γ enter rounded to x's dtype, as the kernel uses them; their cotangents are
+    // summed over every element and returned in their own dtypes.
     public override Tensor?[] Vjp(Tensor g, Tensor[] inputs, Tensor output, bool[] needed)
     {
-        var (y, z) = (inputs[1], inputs[2]);
+        var (x, alphaInput, y, z, gammaInput) = (inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]);
+        var (alpha, gamma) = (alphaInput.To(x.DType), gammaInput.To(x.DType));
         var root = z.Sqrt();
         var d = root / gamma + eps;
         return
         [
             needed[0] ? g : null,
-            needed[1] ? -(g * alpha) / d : null,
-            needed[2] ? g * y * alpha / (d * d * root * (2 * gamma)) : null,
+            needed[1] ? (-(g * y) / d).Sum().To(alphaInput.DType) : null,
+            needed[2] ? -(g * alpha) / d : null,
+            needed[3] ? g * y * alpha / (d * d * root * (2 * gamma)) : null,
+            needed[4] ? (-(g * y * alpha * root) / (gamma * gamma * d * d)).Sum().To(gammaInput.DType) : null,
         ];
     }
 
     public override Tensor Jvp(Tensor?[] tangents, Tensor[] inputs, Tensor output)
     {
-        var (y, z) = (inputs[1], inputs[2]);
+        var (x, alphaInput, y, z, gammaInput) = (inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]);
+        var (alpha, gamma) = (alphaInput.To(x.DType), gammaInput.To(x.DType));
         var root = z.Sqrt();
         var d = root / gamma + eps;
         Tensor? sum = tangents[0];
-        if (tangents[1] is { } ty)
+        void Add(Tensor term) => sum = sum is null ? term : sum + term;
+        if (tangents[1] is { } ta)
         {
-            var term = -(ty * alpha) / d;
-            sum = sum is null ? term : sum + term;
+            Add(-(ta.To(x.DType) * y) / d);
         }
 
-        if (tangents[2] is { } tz)
+        if (tangents[2] is { } ty)
         {
-            var term = tz * y * alpha / (d * d * root * (2 * gamma));
-            sum = sum is null ? term : sum + term;
+            Add(-(ty * alpha) / d);
         }
 
-        return sum!;
+        if (tangents[3] is { } tz)
+        {
+            Add(tz * y * alpha / (d * d * root * (2 * gamma)));
+        }
+
+        if (tangents[4] is { } tg)
+        {
+            Add(-(tg.To(x.DType) * y * alpha * root) / (gamma * gamma * d * d));
+        }
+
+        // A tangent that is only α's or γ's is 0-d: the output has x's shape.
+        return sum!.Shape == x.Shape ? sum : sum.BroadcastTo(x.Dims);
     }
 }
 
@@ -117,6 +132,22 @@ internal static class FusedChecks
         if (x.Shape != other.Shape)
         {
             throw site.Error(op, $"operands must have one shape (no broadcasting), got {OpCheck.Describe(x)} and {OpCheck.Describe(other)}");
+        }
+    }
+
+    /// <summary>A 0-d float operand on <paramref name="x"/>'s device (its dtype may differ: it is rounded to x's).</summary>
+    public static void Scalar(string op, CallSite site, string name, Tensor scalar, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(scalar, name);
+        OpCheck.Floating(op, site, scalar);
+        if (scalar.Rank != 0)
+        {
+            throw site.Error(op, $"{name} must be a 0-d tensor, got {OpCheck.Describe(scalar)}");
+        }
+
+        if (scalar.Device != x.Device)
+        {
+            throw site.Error(op, $"{name} is on {scalar.Device}, x on {x.Device}");
         }
     }
 

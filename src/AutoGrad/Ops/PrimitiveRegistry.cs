@@ -46,7 +46,7 @@ internal static class PrimitiveRegistry
             new("MatMulAdd", "fused", true, "x·W + b, b [n] added to every row of x [m, k]·W [k, n], folded into the product (addmm); VJP g·Wᵀ, xᵀ·g, Σ_rows g", typeof(MatMulAddPrimitive)),
             new("Axpby", "fused", true, "α·x + β·y in one pass (optimizer steps, moving averages); VJP α·g and β·g", typeof(AxpbyPrimitive)),
             new("AxpbySquare", "fused", true, "α·x + β·y² in one pass (second-moment averages); VJP α·g and 2β·y·g", typeof(AxpbyPrimitive)),
-            new("AdaptiveStep", "fused", true, "x − α·y/(√z/γ + ε) in one pass (Adam, RMSprop, Adagrad updates); VJP g, −α·g/d, α·y·g/(2γ√z·d²)", typeof(AdaptiveStepPrimitive)),
+            new("AdaptiveStep", "fused", true, "x − α·y/(√z/γ + ε) in one pass (Adam, RMSprop, Adagrad updates), α and γ 0-d tensors; VJP g, Σ −y·g/d, −α·g/d, α·y·g/(2γ√z·d²), Σ −α·y·√z·g/(γ²d²)", typeof(AdaptiveStepPrimitive)),
             new("SigmoidGrad", "fused", true, "g·y(1 − y) from the sigmoid's output y, in one pass (the sigmoid's VJP and JVP); VJP g(1 − 2y)·c and SigmoidGrad(y, c)", typeof(ActivationGradPrimitive)),
             new("TanhGrad", "fused", true, "g·(1 − y²) from tanh's output y, in one pass (tanh's VJP and JVP); VJP −2gy·c and TanhGrad(y, c)", typeof(ActivationGradPrimitive)),
             new("ReluGrad", "fused", true, "g·[x > 0] from ReLU's input x, in one pass (ReLU's VJP and JVP); VJP 0 for x and ReluGrad(x, c)", typeof(ActivationGradPrimitive)),

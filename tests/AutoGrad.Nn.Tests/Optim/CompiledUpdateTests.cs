@@ -5,7 +5,8 @@ namespace AutoGrad.Nn.Tests.Optim;
 
 /// <summary>
 /// Optimizer updates inside Transforms.Jit: those that need no host value of the step counter replay bitwise like the
-/// eager update, counter included; those that do (bias corrections, schedules) say so while tracing.
+/// eager update, counter included (Adam's bias corrections are tensor ops on it); those that do (learning-rate schedules)
+/// say so while tracing.
 /// </summary>
 public class CompiledUpdateTests
 {
@@ -22,7 +23,7 @@ public class CompiledUpdateTests
         return new TensorTree { { "params", p }, { "state", state } };
     }
 
-    public static TheoryData<string> Traceable => new(["sgd", "sgd momentum", "sgd nesterov", "rmsprop centered", "adagrad", "adadelta"]);
+    public static TheoryData<string> Traceable => new(["sgd", "sgd momentum", "sgd nesterov", "rmsprop centered", "adagrad", "adadelta", "adam", "adam amsgrad", "adamw"]);
 
     private static IOptimizer Make(string name) => name switch
     {
@@ -32,6 +33,9 @@ public class CompiledUpdateTests
         "rmsprop centered" => new RmsProp(0.01, momentum: 0.5, centered: true),
         "adagrad" => new Adagrad(0.1),
         "adadelta" => new Adadelta(1.0),
+        "adam" => new Adam(0.01, weightDecay: 0.01),   // bias corrections from the counter as tensor ops
+        "adam amsgrad" => new Adam(0.01, amsgrad: true),
+        "adamw" => new AdamW(0.01),
         _ => throw new ArgumentException(name),
     };
 
@@ -68,15 +72,13 @@ public class CompiledUpdateTests
     }
 
     [Theory]
-    [InlineData("adam")]
-    [InlineData("adamw")]
+    [InlineData("scheduled adam")]
     [InlineData("scheduled sgd")]
     public void UpdatesThatReadTheCounterOnTheHostSaySoWhileTracing(string name)
     {
         IOptimizer optimizer = name switch
         {
-            "adam" => new Adam(0.01),
-            "adamw" => new AdamW(0.01),
+            "scheduled adam" => new Adam(new ExponentialSchedule(0.01, 0.9)),
             _ => new Sgd(new ExponentialSchedule(0.1, 0.9)),
         };
         var compiled = Transforms.Jit(s => Step(optimizer, s));

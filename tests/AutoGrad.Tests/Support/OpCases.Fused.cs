@@ -167,9 +167,10 @@ public static partial class OpCases
                 from z in Values(Size(shape), 0.2, 4) // away from √'s pole at 0
                 select new OpSample
                 {
-                    Op = "AdaptiveStep", Data = [x, y, z], Shapes = [shape, shape, shape], Attrs = $"alpha {alpha} gamma {gamma} eps {eps}",
-                    Apply = xs => Tensor.AdaptiveStep(xs[0], alpha, xs[1], xs[2], gamma, eps),
-                    Reference = d => (d[0].Select((v, i) => v - alpha * d[1][i] / (Math.Sqrt(d[2][i]) / gamma + eps)).ToArray(), shape),
+                    // α and γ are operands too (0-d tensors), so their derivatives are checked with the others'.
+                    Op = "AdaptiveStep", Data = [x, [alpha], y, z, [gamma]], Shapes = [shape, [], shape, shape, []], Attrs = $"eps {eps}",
+                    Apply = xs => Tensor.AdaptiveStep(xs[0], xs[1], xs[2], xs[3], xs[4], eps),
+                    Reference = d => (d[0].Select((v, i) => v - d[1][0] * d[2][i] / (Math.Sqrt(d[3][i]) / d[4][0] + eps)).ToArray(), shape),
                 },
             Errors = () =>
             [
@@ -177,6 +178,8 @@ public static partial class OpCases
                 new("dtypes", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2], DType.Float64), Tensor.Zeros([2]), 1, 0), "dtypes differ"),
                 new("gamma", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2]), Tensor.Zeros([2]), 0, 0), "gamma must be positive, got 0"),
                 new("eps", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), 1, Tensor.Zeros([2]), Tensor.Zeros([2]), 1, double.PositiveInfinity), "eps must be finite"),
+                new("alpha rank", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), Tensor.Zeros([1]), Tensor.Zeros([2]), Tensor.Zeros([2]), Tensor.Scalar(1.0), 0), "alpha must be a 0-d tensor, got float32[1]"),
+                new("gamma dtype", () => Tensor.AdaptiveStep(Tensor.Zeros([2]), Tensor.Scalar(1.0), Tensor.Zeros([2]), Tensor.Zeros([2]), Tensor.Scalar(1.0, DType.Int32), 0), "expected a float32 or float64 tensor, got int32[]"),
             ],
         };
     }

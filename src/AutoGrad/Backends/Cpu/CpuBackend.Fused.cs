@@ -20,8 +20,9 @@ internal sealed partial class CpuBackend
         }
     }
 
-    public void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output)
+    public void AdaptiveStep(TensorStorage x, TensorStorage alphaScalar, TensorStorage y, TensorStorage z, TensorStorage gammaScalar, double eps, TensorStorage output)
     {
+        double alpha = ScalarValue(alphaScalar, "AdaptiveStep"), gamma = ScalarValue(gammaScalar, "AdaptiveStep");
         switch (x)
         {
             case CpuStorage<float> f:
@@ -31,6 +32,14 @@ internal sealed partial class CpuBackend
             default: throw new NotSupportedException($"AdaptiveStep on {x.DType.Name()}");
         }
     }
+
+    /// <summary>The value of a one-element float storage, as a double (exact for float32).</summary>
+    private static double ScalarValue(TensorStorage scalar, string op) => scalar switch
+    {
+        CpuStorage<float> f => f.Data[0],
+        CpuStorage<double> d => d.Data[0],
+        _ => throw new NotSupportedException($"{op}: a scalar operand of {scalar.DType.Name()}"),
+    };
 
     public void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output)
     {

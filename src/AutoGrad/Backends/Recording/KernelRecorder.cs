@@ -283,11 +283,13 @@ internal sealed class KernelRecorder : IBackend
         Record("Axpby", [ix, iy], [o], (b, s) => b.Axpby(alpha, s[ix], beta, s[iy], squareY, s[o]), elementwise: true, call: new AxpbyCall(alpha, beta, squareY));
     }
 
-    public void AdaptiveStep(TensorStorage x, double alpha, TensorStorage y, TensorStorage z, double gamma, double eps, TensorStorage output)
+    public void AdaptiveStep(TensorStorage x, TensorStorage alpha, TensorStorage y, TensorStorage z, TensorStorage gamma, double eps, TensorStorage output)
     {
         Backend.AdaptiveStep(x, alpha, y, z, gamma, eps, output);
-        int ix = SlotOf(x), iy = SlotOf(y), iz = SlotOf(z), o = SlotOf(output);
-        Record("AdaptiveStep", [ix, iy, iz], [o], (b, s) => b.AdaptiveStep(s[ix], alpha, s[iy], s[iz], gamma, eps, s[o]), elementwise: true);
+        int ix = SlotOf(x), ia = SlotOf(alpha), iy = SlotOf(y), iz = SlotOf(z), ig = SlotOf(gamma), o = SlotOf(output);
+
+        // The output may overwrite x, y or z element by element, never the scalars.
+        Record(new KernelCommand("AdaptiveStep", [ix, ia, iy, iz, ig], [o], (b, s) => b.AdaptiveStep(s[ix], s[ia], s[iy], s[iz], s[ig], eps, s[o]), [ix, iy, iz]));
     }
 
     public void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output)
