@@ -77,11 +77,13 @@ public sealed class Adamax : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (counter, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: true);
-        int step = counter!.Value; // the bias correction needs the value
+        // The bias correction lr / (1 − β₁ᵗ) as 0-d float64 tensor ops on the step counter (the host formula's roundings), so
+        // that a compiled step can replay it; the counter is read back only for a learning-rate schedule.
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: false);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var u = OptimizerState.Slot(Owner, state, UKey, parameters);
-        double stepSize = lr / (1 - Math.Pow(Beta1, step + 1));
+        var t = OptimizerState.StepCount(Owner, state).To(DType.Float64) + 1.0;
+        var stepSize = lr / (1.0 - Tensor.Scalar(Beta1, DType.Float64, t.Device).Pow(t));
 
         var p = OptimizerState.LeafValues(parameters);
         var g = OptimizerState.LeafValues(gradients);
@@ -93,12 +95,12 @@ public sealed class Adamax : IOptimizer
             var grad = WeightDecay != 0 ? Tensor.Axpby(1, g[i], WeightDecay, p[i]) : g[i];
             newM[i] = Tensor.Axpby(Beta1, OptimizerState.Last(m[i], donate, Donation.State), 1 - Beta1, grad);
             newU[i] = (OptimizerState.Last(u[i], donate, Donation.State) * Beta2).Maximum(grad.Abs() + Eps);
-            newP[i] = OptimizerState.Last(p[i], donate, Donation.Parameters) - newM[i] * stepSize / newU[i];
+            newP[i] = OptimizerState.Last(p[i], donate, Donation.Parameters) - newM[i] * stepSize.To(newM[i].DType) / newU[i];
         }
 
         var newState = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
+            { OptimizerState.StepKey, OptimizerState.NextStep(Owner, state, step) },
             { MKey, parameters.WithLeaves(newM) },
             { UKey, parameters.WithLeaves(newU) },
         };

@@ -87,19 +87,22 @@ public sealed class NAdam : IOptimizer
     /// <inheritdoc />
     public (TensorTree Parameters, TensorTree State) Update(TensorTree gradients, TensorTree state, TensorTree parameters, Donation donate)
     {
-        var (counter, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: true);
-        int step = counter!.Value; // the bias correction needs the value
-        double muProduct = OptimizerState.Scalar(Owner, state, MuProductKey);
+        // The momentum schedule, its running product and the bias corrections as 0-d float64 tensor ops on the step counter
+        // and the state's product (the host formulas' roundings), so that a compiled step can replay them; the counter is
+        // read back only for a learning-rate schedule.
+        var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: false);
+        var muProduct = OptimizerState.ScalarTensor(Owner, state, MuProductKey).To(DType.Float64);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var v = OptimizerState.Slot(Owner, state, VKey, parameters);
 
-        double t = step + 1;
-        double biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, t));
-        double mu = Beta1 * (1 - 0.5 * Math.Pow(0.96, t * MomentumDecay));
-        double muNext = Beta1 * (1 - 0.5 * Math.Pow(0.96, (t + 1) * MomentumDecay));
+        var t = OptimizerState.StepCount(Owner, state).To(DType.Float64) + 1.0;
+        var device = t.Device;
+        var biasCorrection2Sqrt = (1.0 - Tensor.Scalar(Beta2, DType.Float64, device).Pow(t)).Sqrt();
+        var mu = Beta1 * (1.0 - 0.5 * Tensor.Scalar(0.96, DType.Float64, device).Pow(t * MomentumDecay));
+        var muNext = Beta1 * (1.0 - 0.5 * Tensor.Scalar(0.96, DType.Float64, device).Pow((t + 1.0) * MomentumDecay));
         muProduct *= mu;
-        double gradStep = lr * (1 - mu) / (1 - muProduct);
-        double momentumStep = lr * muNext / (1 - muProduct * muNext);
+        var gradStep = lr * (1.0 - mu) / (1.0 - muProduct);
+        var momentumStep = lr * muNext / (1.0 - muProduct * muNext);
 
         var p = OptimizerState.LeafValues(parameters);
         var g = OptimizerState.LeafValues(gradients);
@@ -117,8 +120,8 @@ public sealed class NAdam : IOptimizer
 
         var newState = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(step + 1) },
-            { MuProductKey, Tensor.Scalar(muProduct) },
+            { OptimizerState.StepKey, OptimizerState.NextStep(Owner, state, step) },
+            { MuProductKey, muProduct },
             { MKey, parameters.WithLeaves(newM) },
             { VKey, parameters.WithLeaves(newV) },
         };

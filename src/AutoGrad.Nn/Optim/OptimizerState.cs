@@ -70,7 +70,10 @@ internal static class OptimizerState
     }
 
     /// <summary>A scalar in the state (such as NAdam's running product), read as a double.</summary>
-    public static double Scalar(string optimizer, TensorTree state, string key)
+    public static double Scalar(string optimizer, TensorTree state, string key) => ScalarTensor(optimizer, state, key).Item();
+
+    /// <summary>A scalar in the state as its tensor, checked to hold one element and not read back (a compiled step can replay ops on it).</summary>
+    public static Tensor ScalarTensor(string optimizer, TensorTree state, string key)
     {
         var node = Node(optimizer, state, key);
         if (!node.IsLeaf || node.Value.Size != 1)
@@ -78,7 +81,7 @@ internal static class OptimizerState
             throw new ArgumentException($"{optimizer}.Update: the state's '{key}' must be a scalar tensor; was the state made by {optimizer}.Init?", nameof(state));
         }
 
-        return node.Value.Item();
+        return node.Value;
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace AutoGrad.Nn.Tests.Optim;
 
 /// <summary>
 /// Optimizer updates inside Transforms.Jit: those that need no host value of the step counter replay bitwise like the
-/// eager update, counter included (Adam's bias corrections are tensor ops on it); those that do (learning-rate schedules)
+/// eager update, counter included (the Adam family's bias corrections are tensor ops on it); those that do (learning-rate schedules)
 /// say so while tracing.
 /// </summary>
 public class CompiledUpdateTests
@@ -23,7 +23,7 @@ public class CompiledUpdateTests
         return new TensorTree { { "params", p }, { "state", state } };
     }
 
-    public static TheoryData<string> Traceable => new(["sgd", "sgd momentum", "sgd nesterov", "rmsprop centered", "adagrad", "adadelta", "adam", "adam amsgrad", "adamw"]);
+    public static TheoryData<string> Traceable => new(["sgd", "sgd momentum", "sgd nesterov", "rmsprop centered", "adagrad", "adadelta", "adam", "adam amsgrad", "adamw", "adamax", "nadam"]);
 
     private static IOptimizer Make(string name) => name switch
     {
@@ -36,6 +36,8 @@ public class CompiledUpdateTests
         "adam" => new Adam(0.01, weightDecay: 0.01),   // bias corrections from the counter as tensor ops
         "adam amsgrad" => new Adam(0.01, amsgrad: true),
         "adamw" => new AdamW(0.01),
+        "adamax" => new Adamax(0.01, weightDecay: 0.01),
+        "nadam" => new NAdam(0.01),                      // its momentum schedule's running product is state, as a tensor
         _ => throw new ArgumentException(name),
     };
 
