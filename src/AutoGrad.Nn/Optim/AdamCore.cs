@@ -36,10 +36,9 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
         var v = OptimizerState.Slot(owner, state, VKey, parameters);
         var vMax = amsgrad ? OptimizerState.Slot(owner, state, VMaxKey, parameters) : null;
 
-        var t = OptimizerState.StepCount(owner, state).To(DType.Float64) + 1.0;
-        var device = t.Device;
-        var stepSize = lr / (1.0 - Tensor.Scalar(beta1, DType.Float64, device).Pow(t));
-        var biasCorrection2Sqrt = (1.0 - Tensor.Scalar(beta2, DType.Float64, device).Pow(t)).Sqrt();
+        var t = OptimizerState.UpdateNumber(owner, state);
+        var stepSize = lr / OptimizerState.BiasCorrection(beta1, t);
+        var biasCorrection2Sqrt = OptimizerState.BiasCorrection(beta2, t).Sqrt();
 
         var p = OptimizerState.LeafValues(parameters);
         var g = OptimizerState.LeafValues(gradients);

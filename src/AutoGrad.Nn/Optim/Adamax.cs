@@ -82,8 +82,7 @@ public sealed class Adamax : IOptimizer
         var (step, lr) = OptimizerState.BeginUpdate(Owner, LearningRate, gradients, state, parameters, readStep: false);
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var u = OptimizerState.Slot(Owner, state, UKey, parameters);
-        var t = OptimizerState.StepCount(Owner, state).To(DType.Float64) + 1.0;
-        var stepSize = lr / (1.0 - Tensor.Scalar(Beta1, DType.Float64, t.Device).Pow(t));
+        var stepSize = lr / OptimizerState.BiasCorrection(Beta1, OptimizerState.UpdateNumber(Owner, state));
 
         var p = OptimizerState.LeafValues(parameters);
         var g = OptimizerState.LeafValues(gradients);

@@ -95,11 +95,11 @@ public sealed class NAdam : IOptimizer
         var m = OptimizerState.Slot(Owner, state, MKey, parameters);
         var v = OptimizerState.Slot(Owner, state, VKey, parameters);
 
-        var t = OptimizerState.StepCount(Owner, state).To(DType.Float64) + 1.0;
-        var device = t.Device;
-        var biasCorrection2Sqrt = (1.0 - Tensor.Scalar(Beta2, DType.Float64, device).Pow(t)).Sqrt();
-        var mu = Beta1 * (1.0 - 0.5 * Tensor.Scalar(0.96, DType.Float64, device).Pow(t * MomentumDecay));
-        var muNext = Beta1 * (1.0 - 0.5 * Tensor.Scalar(0.96, DType.Float64, device).Pow((t + 1.0) * MomentumDecay));
+        var t = OptimizerState.UpdateNumber(Owner, state);
+        var biasCorrection2Sqrt = OptimizerState.BiasCorrection(Beta2, t).Sqrt();
+        var decay = Tensor.Scalar(0.96, DType.Float64, t.Device);
+        var mu = Beta1 * (1.0 - 0.5 * decay.Pow(t * MomentumDecay));
+        var muNext = Beta1 * (1.0 - 0.5 * decay.Pow((t + 1.0) * MomentumDecay));
         muProduct *= mu;
         var gradStep = lr * (1.0 - mu) / (1.0 - muProduct);
         var momentumStep = lr * muNext / (1.0 - muProduct * muNext);

@@ -108,8 +108,14 @@ internal static class OptimizerState
     public static Tensor NextStep(string optimizer, TensorTree state, int? step) =>
         step is { } s ? StepTensor(s + 1) : (StepCounter(optimizer, state).To(DType.Float64) + 1.0).To(DType.Int32);
 
-    /// <summary>The number of updates done so far as the state's 0-d tensor, not read back (a compiled step can replay ops on it).</summary>
-    public static Tensor StepCount(string optimizer, TensorTree state) => StepCounter(optimizer, state);
+    /// <summary>t, this update's number (the counter + 1), as a 0-d float64 tensor: not read back, so a compiled step can replay it.</summary>
+    public static Tensor UpdateNumber(string optimizer, TensorTree state) => StepCounter(optimizer, state).To(DType.Float64) + 1.0;
+
+    /// <summary>
+    /// 1 − βᵗ as a 0-d float64 tensor: the bias correction of a moment with decay β after t updates, with the value and
+    /// rounding of the host's <c>1 - Math.Pow(β, t)</c> (a one-element Pow is Math.Pow).
+    /// </summary>
+    public static Tensor BiasCorrection(double beta, Tensor t) => 1.0 - Tensor.Scalar(beta, DType.Float64, t.Device).Pow(t);
 
     /// <summary>The step counter's tensor, checked to be a scalar (its value is not read).</summary>
     private static Tensor StepCounter(string optimizer, TensorTree state)
