@@ -19,11 +19,41 @@ public static class GradientClipping
     /// <returns>The clipped gradients, a new tree of the same structure, and the global norm before clipping.</returns>
     public static (TensorTree Gradients, double Norm) ClipByGlobalNorm(TensorTree gradients, double maxNorm)
     {
+        double norm = GlobalNorm(gradients, maxNorm).Item();
+        double scale = maxNorm / (norm + 1e-6);
+        var clipped = scale < 1 || double.IsNaN(scale) ? gradients.Map(g => g * scale) : gradients.Map(g => g);
+        return (clipped, norm);
+    }
+
+    /// <summary>
+    /// <see cref="ClipByGlobalNorm"/> without reading anything back to the host, so that it runs inside a compiled step
+    /// (<c>Transforms.Jit</c>, <c>CompiledStep</c>; <c>Trainer</c> uses it there): the norm comes back as a 0-d float64
+    /// tensor, and every leaf is multiplied by min(1, maxNorm / (n + 1e-6)) in its own dtype. The values are those of
+    /// <see cref="ClipByGlobalNorm"/> bit for bit (a factor of 1 leaves every element as it is); the leaves are always
+    /// new tensors.
+    /// </summary>
+    /// <param name="gradients">The gradients (any structure, float32 or float64 leaves).</param>
+    /// <param name="maxNorm">The largest global norm allowed (PyTorch <c>max_norm</c>); finite and &gt; 0.</param>
+    /// <returns>The clipped gradients, a new tree of the same structure, and the global norm before clipping.</returns>
+    public static (TensorTree Gradients, Tensor Norm) ClipByGlobalNormTraceable(TensorTree gradients, double maxNorm)
+    {
+        var norm = GlobalNorm(gradients, maxNorm);
+
+        // IEEE minimum: a NaN factor stays NaN, as the host comparison scales by it too.
+        var factor = (maxNorm / (norm + 1e-6)).Minimum(1.0);
+        return (gradients.Map(g => g * factor.To(g.DType)), norm);
+    }
+
+    /// <summary>
+    /// The global L2 norm as a 0-d float64 tensor: each leaf's norm in its own dtype, then the square root of the sum of
+    /// their squares in float64, leaf by leaf in order (PyTorch's order; the roundings of the host loop it replaced).
+    /// </summary>
+    private static Tensor GlobalNorm(TensorTree gradients, double maxNorm)
+    {
         ArgumentNullException.ThrowIfNull(gradients);
         Hyper.Positive(Owner, nameof(maxNorm), maxNorm);
-        var leaves = gradients.Leaves();
-        double sumOfSquares = 0;
-        foreach (var (path, g) in leaves)
+        Tensor sumOfSquares = Tensor.Scalar(0.0);
+        foreach (var (path, g) in gradients.Leaves())
         {
             if (!g.DType.IsFloating())
             {
@@ -32,14 +62,10 @@ public static class GradientClipping
                     nameof(gradients));
             }
 
-            // Per-leaf norms first, then the norm of the norms, as PyTorch does.
-            double leafNorm = (g * g).Sum().Sqrt().Item();
+            var leafNorm = (g * g).Sum().Sqrt().To(DType.Float64);
             sumOfSquares += leafNorm * leafNorm;
         }
 
-        double norm = Math.Sqrt(sumOfSquares);
-        double scale = maxNorm / (norm + 1e-6);
-        var clipped = scale < 1 || double.IsNaN(scale) ? gradients.Map(g => g * scale) : gradients.Map(g => g);
-        return (clipped, norm);
+        return sumOfSquares.Sqrt();
     }
 }

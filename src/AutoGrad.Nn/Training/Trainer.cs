@@ -289,7 +289,7 @@ public static class Trainer
             })(s.Subtree("params"));
             if (clipNorm is { } maxNorm)
             {
-                grads = GradientClipping.ClipByGlobalNorm(grads, maxNorm).Gradients;
+                grads = GradientClipping.ClipByGlobalNormTraceable(grads, maxNorm).Gradients; // nothing read back: it compiles
             }
 
             var (nextParameters, nextState) = optimizer.Update(grads, s.Subtree("opt"), s.Subtree("params"));

@@ -106,6 +106,43 @@ public class GradientClippingTests
         Assert.Contains("'steps' is int32[2]", e.Message);
     }
 
+    [Theory]
+    [InlineData(0.5)]   // scales
+    [InlineData(100.0)] // leaves the gradients as they are
+    public void TheTraceableClippingGivesTheHostVersionsBitsEagerAndCompiled(double maxNorm)
+    {
+        var trees = new[]
+        {
+            new TensorTree { { "w", Tensor.FromArray(new[] { 0.3f, -1.25f, 2.5f, 0.125f }, [2, 2]) }, { "b", Tensor.FromArray(new[] { 0.1, -0.7 }) } },
+            new TensorTree { { "w", Tensor.FromArray(new[] { 1e-3f, 2e-3f, -4e-3f, 0f }, [2, 2]) }, { "b", Tensor.FromArray(new[] { 0.0, 1e-4 }) } },
+            new TensorTree { { "w", Tensor.FromArray(new[] { float.NaN, 1f, 2f, 3f }, [2, 2]) }, { "b", Tensor.FromArray(new[] { 1.0, 2.0 }) } },
+            new TensorTree { { "w", Tensor.FromArray(new[] { float.PositiveInfinity, 1f, 2f, 3f }, [2, 2]) }, { "b", Tensor.FromArray(new[] { 1.0, 2.0 }) } },
+        };
+        int traces = 0;
+        var compiled = Transforms.Jit(t =>
+        {
+            traces++;
+            var (clipped, norm) = GradientClipping.ClipByGlobalNormTraceable(t, maxNorm);
+            return new TensorTree { { "g", clipped }, { "norm", norm } };
+        });
+        foreach (var tree in trees)
+        {
+            var (expected, expectedNorm) = GradientClipping.ClipByGlobalNorm(tree, maxNorm);
+            var (eager, eagerNorm) = GradientClipping.ClipByGlobalNormTraceable(tree, maxNorm);
+            var replayed = compiled(tree);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedNorm), BitConverter.DoubleToInt64Bits(eagerNorm.Item()));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedNorm), BitConverter.DoubleToInt64Bits(replayed["norm"].Item()));
+            foreach (var (path, e) in expected.Leaves())
+            {
+                var bits = e.ToDoubleArray().Select(BitConverter.DoubleToInt64Bits);
+                Assert.Equal(bits, eager[path].ToDoubleArray().Select(BitConverter.DoubleToInt64Bits));
+                Assert.Equal(bits, replayed.Subtree("g")[path].ToDoubleArray().Select(BitConverter.DoubleToInt64Bits));
+            }
+        }
+
+        Assert.Equal(1, traces);
+    }
+
     [Property]
     public bool ClippedGradientsHaveNormAtMostMaxNormAndKeepTheirDirection(NormalFloat[] a, NormalFloat[] b, PositiveInt maxNormTenths)
     {

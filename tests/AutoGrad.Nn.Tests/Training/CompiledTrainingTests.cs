@@ -58,14 +58,29 @@ public class CompiledTrainingTests
 
     [Theory]
     [InlineData("adam")]
+    [InlineData("nadam")]
     [InlineData("clipping")]
-    public void AStepThatCannotBeCompiledTrainsUncompiledWithTheSameResults(string what)
+    public void AdamFamilyAndClippedStepsCompileAndTrainBitwiseLikeUncompiled(string what)
     {
         var options = new TrainOptions { Epochs = 2, BatchSize = 50, Seed = 5, DType = DType.Float64, ClipGradientNorm = what == "clipping" ? 0.5 : null };
-        IOptimizer Make() => what == "adam" ? new Adam(0.01) : new Sgd(0.1);
-        var (compiled, _) = Fit(Make(), options);
-        var (eager, _) = Fit(Make(), options with { Compile = false });
+        IOptimizer Make() => what switch { "adam" => new Adam(0.01), "nadam" => new NAdam(0.01), _ => new Sgd(0.1) };
+        var (compiled, calls) = Fit(Make(), options);
+        var (eager, eagerCalls) = Fit(Make(), options with { Compile = false });
         AssertSameTraining(eager, compiled, what);
+        Assert.Equal(6, eagerCalls);
+        Assert.Equal(1, calls); // 150 rows in batches of 50: one batch shape, traced once, replayed after
+    }
+
+    [Fact]
+    public void AStepThatCannotBeCompiledTrainsUncompiledWithTheSameResults()
+    {
+        // A learning-rate schedule reads the step counter on the host, which a replay could not redo: the step falls back.
+        var options = new TrainOptions { Epochs = 2, BatchSize = 50, Seed = 5, DType = DType.Float64 };
+        IOptimizer Make() => new Sgd(new ExponentialSchedule(0.1, 0.9));
+        var (compiled, calls) = Fit(Make(), options);
+        var (eager, _) = Fit(Make(), options with { Compile = false });
+        AssertSameTraining(eager, compiled, "scheduled sgd");
+        Assert.True(calls > 1, $"the model ran {calls} time(s): the step did not fall back to the uncompiled loop");
     }
 
     [Fact]
