@@ -36,7 +36,7 @@ for ((r = 1; r <= rounds; r++)); do
     /usr/bin/python3 benchmarks/compare/torch_workloads.py >"$work/theirs.$r.json"
 done
 
-CORETYPE=$coretype /usr/bin/python3 - "$work" "$rounds" <<'PY'
+(( rounds > 0 )) && CORETYPE=$coretype /usr/bin/python3 - "$work" "$rounds" <<'PY'
 import json, os, statistics, sys
 work, rounds = sys.argv[1], int(sys.argv[2])
 ours = [json.load(open(f"{work}/ours.{r}.json")) for r in range(1, rounds + 1)]
@@ -73,3 +73,36 @@ if acc_t and acc_o:
         if name in acc_o:
             print(f"| {name:<38} | {a * 100:>7.2f}% | {acc_o[name] * 100:>7.2f}% | {(acc_o[name] - a) * 100:>+7.2f} pt |")
 PY
+
+# The square GEMMs again in short rounds (the products alone, about 15 s a side), alternating which side goes first:
+# the clock of this kind of VM drifts by several per cent over the minutes a full round takes, which the full rounds'
+# per-round ratios mix into the comparison. Set GEMM_ROUNDS=0 to skip.
+gemm_rounds=${GEMM_ROUNDS:-6}
+if (( gemm_rounds > 0 )); then
+  for ((r = 1; r <= gemm_rounds; r++)); do
+    echo "gemm round $r of $gemm_rounds" >&2
+    ours() { dotnet benchmarks/AutoGrad.Benchmarks/bin/Release/net10.0/AutoGrad.Benchmarks.dll compare gemm >"$work/gemm-ours.$r.json"; }
+    theirs() {
+      OPENBLAS_CORETYPE=$coretype LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 \
+        /usr/bin/python3 benchmarks/compare/torch_workloads.py gemm >"$work/gemm-theirs.$r.json"
+    }
+    if (( r % 2 )); then ours; theirs; else theirs; ours; fi
+  done
+
+  /usr/bin/python3 - "$work" "$gemm_rounds" <<'PY'
+import json, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+ours = [json.load(open(f"{work}/gemm-ours.{r}.json"))["results"] for r in range(1, rounds + 1)]
+theirs = [json.load(open(f"{work}/gemm-theirs.{r}.json"))["results"] for r in range(1, rounds + 1)]
+print()
+print(f"Square GEMM in {rounds} short rounds, the side that goes first alternating: medians, the median of the rounds' ratios, and their range")
+print(f"| {'workload':<38} | {'PyTorch':>10} | {'AutoGrad':>10} | {'speed-up':>8} | {'rounds':>13} |")
+print(f"|{'-' * 40}|{'-' * 12}|{'-' * 12}|{'-' * 10}|{'-' * 15}|")
+for name in theirs[0]:
+    t = [run[name] for run in theirs]
+    o = [run[name] for run in ours]
+    ratios = [a / b for a, b in zip(t, o)]
+    fmt = lambda s: f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} µs"
+    print(f"| {name:<38} | {fmt(statistics.median(t)):>10} | {fmt(statistics.median(o)):>10} | {statistics.median(ratios):>7.2f}× | {min(ratios):.2f}–{max(ratios):.2f}× |")
+PY
+fi
