@@ -74,7 +74,8 @@ if acc_t and acc_o:
             print(f"| {name:<38} | {a * 100:>7.2f}% | {acc_o[name] * 100:>7.2f}% | {(acc_o[name] - a) * 100:>+7.2f} pt |")
 PY
 
-# The square GEMMs again in short rounds (the products alone, about 15 s a side), alternating which side goes first:
+# The square GEMMs and the MLP's two large products again in short rounds (the products alone, about 20 s a side),
+# alternating which side goes first:
 # the clock of this kind of VM drifts by several per cent over the minutes a full round takes, which the full rounds'
 # per-round ratios mix into the comparison. Set GEMM_ROUNDS=0 to skip.
 gemm_rounds=${GEMM_ROUNDS:-6}
@@ -95,7 +96,7 @@ work, rounds = sys.argv[1], int(sys.argv[2])
 ours = [json.load(open(f"{work}/gemm-ours.{r}.json"))["results"] for r in range(1, rounds + 1)]
 theirs = [json.load(open(f"{work}/gemm-theirs.{r}.json"))["results"] for r in range(1, rounds + 1)]
 print()
-print(f"Square GEMM in {rounds} short rounds, the side that goes first alternating: medians, the median of the rounds' ratios, and their range")
+print(f"GEMM in {rounds} short rounds, the side that goes first alternating: medians, the median of the rounds' ratios, and their range")
 print(f"| {'workload':<38} | {'PyTorch':>10} | {'AutoGrad':>10} | {'speed-up':>8} | {'rounds':>13} |")
 print(f"|{'-' * 40}|{'-' * 12}|{'-' * 12}|{'-' * 10}|{'-' * 15}|")
 for name in theirs[0]:
