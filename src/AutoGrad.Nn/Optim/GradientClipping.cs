@@ -52,7 +52,8 @@ public static class GradientClipping
     {
         ArgumentNullException.ThrowIfNull(gradients);
         Hyper.Positive(Owner, nameof(maxNorm), maxNorm);
-        Tensor sumOfSquares = Tensor.Scalar(0.0);
+        // Started from the first square rather than from 0 (the host loop's 0 + s is s): on the gradients' device.
+        Tensor? sumOfSquares = null;
         foreach (var (path, g) in gradients.Leaves())
         {
             if (!g.DType.IsFloating())
@@ -63,9 +64,10 @@ public static class GradientClipping
             }
 
             var leafNorm = (g * g).Sum().Sqrt().To(DType.Float64);
-            sumOfSquares += leafNorm * leafNorm;
+            var square = leafNorm * leafNorm;
+            sumOfSquares = sumOfSquares is null ? square : sumOfSquares + square;
         }
 
-        return sumOfSquares.Sqrt();
+        return sumOfSquares?.Sqrt() ?? Tensor.Scalar(0.0);
     }
 }

@@ -116,8 +116,8 @@ internal sealed class AdaptiveStepPrimitive(double eps) : Primitive
             Add(-(tg.To(x.DType) * y * alpha * root) / (gamma * gamma * d * d));
         }
 
-        // A tangent that is only α's or γ's is 0-d: the output has x's shape.
-        return sum!.Shape == x.Shape ? sum : sum.BroadcastTo(x.Dims);
+        // Every term has x's shape: α's and γ's through y.
+        return sum!;
     }
 }
 
