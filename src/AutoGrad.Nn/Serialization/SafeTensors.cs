@@ -1,83 +1,62 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
 namespace AutoGrad.Nn.Serialization;
 
 /// <summary>
-/// Saves and loads parameter trees in the safetensors format (an 8-byte little-endian header length, a
-/// JSON header naming each tensor's dtype, shape and byte range, then the raw little-endian data), which
-/// PyTorch and Hugging Face tools also read. Tree paths ("0.W") are the tensor names; string metadata
-/// (e.g. the model's layer sizes) goes in "__metadata__". Files are written atomically: to a temporary
-/// file in the same directory, then renamed over the target, so a crash never leaves a partial file.
+/// Saves and loads parameter trees in the safetensors format (an 8-byte little-endian header length, a JSON header
+/// naming each tensor's dtype, shape and byte range, then the raw little-endian data), which PyTorch and Hugging Face
+/// tools also read. Tree paths ("0.W") are the tensor names; string metadata (e.g. the model's layer sizes) goes in
+/// "__metadata__".
 /// </summary>
+/// <remarks>
+/// <para>
+/// Loading is strict, so a file loads exactly as written or not at all: the header is UTF-8 JSON padded only with
+/// spaces, has no duplicate or unknown fields, its metadata values are strings, every tensor name is a tree path
+/// (non-empty dotted parts), and the tensors' byte ranges, sorted, run back to back from offset 0 to the last byte of
+/// the file. Every rejection is a <see cref="InvalidDataException"/> naming
+/// the file and the tensor or field at fault.
+/// </para>
+/// <para>
+/// Saving refuses what loading would reject (a top-level key "__metadata__", text that is not valid Unicode) and
+/// writes atomically through <see cref="AtomicFile"/>: a crash leaves the old file or the new one, never a partial
+/// one, and the temporary file of a killed save is removed by the next save to the same path.
+/// </para>
+/// </remarks>
 public static class SafeTensors
 {
+    /// <summary>
+    /// The metadata key that marks a file holding a single-tensor tree (<see cref="TensorTree.Leaf"/>), stored under the
+    /// tensor name "value"; <see cref="Load"/> consumes it, so it never appears in the returned metadata.
+    /// </summary>
+    public const string RootLeafKey = "autograd.tree";
+
+    private const string RootLeafName = "value";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Writes <paramref name="tree"/> (and optional string metadata) to <paramref name="path"/>.</summary>
+    /// <exception cref="ArgumentException">The tree or metadata holds something the format cannot carry back exactly.</exception>
     public static void Save(string path, TensorTree tree, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(tree);
-        var leaves = tree.Leaves();
-        var header = new Dictionary<string, object>();
-        if (metadata is { Count: > 0 })
+        var header = Header(path, tree, metadata, out var blobs);
+        AtomicFile.Write(path, stream =>
         {
-            header["__metadata__"] = metadata;
-        }
-
-        long offset = 0;
-        var blobs = new List<byte[]>();
-        foreach (var (name, t) in leaves)
-        {
-            var bytes = ToBytes(t);
-            header[name.Length == 0 ? "value" : name] = new Dictionary<string, object>
+            stream.Write(header);
+            foreach (var blob in blobs)
             {
-                ["dtype"] = t.DType switch { DType.Float32 => "F32", DType.Float64 => "F64", _ => "I32" },
-                ["shape"] = t.Shape.ToArray(),
-                ["data_offsets"] = new[] { offset, offset + bytes.Length },
-            };
-            offset += bytes.Length;
-            blobs.Add(bytes);
-        }
-
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
-        int padding = (8 - json.Length % 8) % 8;
-        var fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temp = fullPath + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(json.Length + padding));
-                stream.Write(length);
-                stream.Write(json);
-                for (int i = 0; i < padding; i++)
-                {
-                    stream.WriteByte((byte)' ');
-                }
-
-                foreach (var blob in blobs)
-                {
-                    stream.Write(blob);
-                }
-
-                stream.Flush(flushToDisk: true);
+                stream.Write(blob);
             }
-
-            File.Move(temp, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        });
     }
 
     /// <summary>Reads a file written by <see cref="Save"/> (or any safetensors file of F32/F64/I32 tensors): the tree and its metadata.</summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a well-formed safetensors file of supported tensors.</exception>
     public static (TensorTree Tree, IReadOnlyDictionary<string, string> Metadata) Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -89,160 +68,153 @@ public static class SafeTensors
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 8)
         {
-            throw new InvalidDataException($"{path}: too short for a safetensors file ({bytes.Length} bytes)");
+            throw ModelFileError.Reject(path, null, $"too short for a safetensors file ({bytes.Length} bytes)");
         }
 
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > (ulong)(bytes.Length - 8))
         {
-            throw new InvalidDataException($"{path}: the header claims {headerLength} bytes but the file has {bytes.Length - 8} after the length (truncated or not safetensors)");
+            throw ModelFileError.Reject(path, "header length", $"claims {headerLength} bytes but the file has {bytes.Length - 8} after the length (truncated or not safetensors)");
         }
 
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: the header is not valid JSON ({e.Message})");
-        }
+        int dataStart = 8 + (int)headerLength;
+        var (entries, metadata) = SafeTensorsHeader.Parse(path, bytes.AsMemory(8, (int)headerLength), bytes.Length - dataStart);
+        var leaves = entries.Select(e => (e.Name, Value: ReadTensor(e, bytes.AsSpan(dataStart + (int)e.Begin, (int)(e.End - e.Begin))))).ToList();
 
-        using (doc)
+        if (metadata.Remove(RootLeafKey, out var marker))
         {
-            var data = bytes.AsSpan(8 + (int)headerLength);
-            var metadata = new Dictionary<string, string>();
-            var leaves = new List<(string Name, Tensor Value)>();
-            foreach (var entry in doc.RootElement.EnumerateObject())
+            if (marker != "leaf" || leaves.Count != 1 || leaves[0].Name != RootLeafName)
             {
-                if (entry.Name == "__metadata__")
-                {
-                    foreach (var m in entry.Value.EnumerateObject())
-                    {
-                        metadata[m.Name] = m.Value.GetString() ?? "";
-                    }
-
-                    continue;
-                }
-
-                leaves.Add((entry.Name, ReadTensor(path, entry.Name, entry.Value, data)));
+                throw ModelFileError.Reject(path, $"__metadata__.{RootLeafKey}", $"must be \"leaf\" and mark a file of one tensor named '{RootLeafName}'");
             }
 
-            return (BuildTree(path, leaves), metadata);
+            return (TensorTree.Leaf(leaves[0].Value), metadata);
+        }
+
+        return (BuildTree(path, leaves), metadata);
+    }
+
+    private static byte[] Header(string path, TensorTree tree, IReadOnlyDictionary<string, string>? metadata, out List<byte[]> blobs)
+    {
+        var names = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (key, value) in names)
+        {
+            if (key is null || value is null)
+            {
+                throw new ArgumentException($"SafeTensors.Save {path}: metadata entry '{key}' has a null value", nameof(metadata));
+            }
+
+            RequireUnicode(path, "metadata key", key);
+            RequireUnicode(path, $"metadata '{key}'", value);
+            if (key == RootLeafKey)
+            {
+                throw new ArgumentException($"SafeTensors.Save {path}: the metadata key '{RootLeafKey}' is reserved (it marks a single-tensor tree)", nameof(metadata));
+            }
+        }
+
+        if (tree.IsLeaf)
+        {
+            names[RootLeafKey] = "leaf";
+        }
+        else if (tree.Keys.Contains("__metadata__"))
+        {
+            throw new ArgumentException($"SafeTensors.Save {path}: the tree key '__metadata__' is reserved by the format for metadata; rename it", nameof(tree));
+        }
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (names.Count > 0)
+            {
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in names)
+                {
+                    json.WriteString(key, value);
+                }
+
+                json.WriteEndObject();
+            }
+
+            long offset = 0;
+            blobs = [];
+            foreach (var (leafPath, t) in tree.Leaves())
+            {
+                string name = leafPath.Length == 0 ? RootLeafName : leafPath;
+                RequireUnicode(path, "tree key", name);
+                var bytes = ToBytes(t);
+                json.WriteStartObject(name);
+                json.WriteString("dtype", t.DType switch { DType.Float32 => "F32", DType.Float64 => "F64", DType.Int32 => "I32", _ => throw new ArgumentException($"SafeTensors.Save {path}: tensor '{name}' has dtype {t.DType.Name()}, which the format cannot hold") });
+                json.WriteStartArray("shape");
+                foreach (int d in t.Shape.ToArray())
+                {
+                    json.WriteNumberValue(d);
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + bytes.Length);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += bytes.Length;
+                blobs.Add(bytes);
+            }
+
+            json.WriteEndObject();
+        }
+
+        // The data section starts 8-byte aligned (as the reference writer does): the JSON is padded with spaces.
+        int length = (int)buffer.Length;
+        int padded = (length + 7) / 8 * 8;
+        var header = new byte[8 + padded];
+        BinaryPrimitives.WriteUInt64LittleEndian(header, (ulong)padded);
+        buffer.GetBuffer().AsSpan(0, length).CopyTo(header.AsSpan(8));
+        header.AsSpan(8 + length).Fill((byte)' ');
+        return header;
+    }
+
+    private static void RequireUnicode(string path, string what, string text)
+    {
+        try
+        {
+            StrictUtf8.GetByteCount(text);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new ArgumentException($"SafeTensors.Save {path}: {what} '{text}' is not valid Unicode (a lone surrogate), which JSON cannot carry");
         }
     }
 
-    private static Tensor ReadTensor(string path, string name, JsonElement spec, ReadOnlySpan<byte> data)
+    private static Tensor ReadTensor(SafeTensorsEntry entry, ReadOnlySpan<byte> raw)
     {
-        string dtype;
-        int[] shape;
-        long[] offsets;
-        try
+        // The format is little-endian, as is every platform .NET runs on; a cast copies the bits exactly (NaN payloads included).
+        if (!BitConverter.IsLittleEndian)
         {
-            dtype = spec.GetProperty("dtype").GetString() ?? "";
-            shape = spec.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
-            offsets = spec.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-        }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{path}: tensor '{name}' lacks a valid dtype, shape or data_offsets entry");
+            throw new PlatformNotSupportedException("SafeTensors: big-endian platforms are not supported");
         }
 
-        long count = 1;
-        foreach (int d in shape)
+        return entry.DType switch
         {
-            count *= d;
-            if (d < 0 || count > int.MaxValue)
-            {
-                throw new InvalidDataException($"{path}: tensor '{name}' has an impossible shape [{string.Join(",", shape)}]");
-            }
-        }
-
-        int size = (int)count;
-        int width = dtype switch { "F32" or "I32" => 4, "F64" => 8, _ => throw new InvalidDataException($"{path}: tensor '{name}' has unsupported dtype {dtype} (F32, F64, I32 are supported)") };
-        if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != (long)size * width)
-        {
-            throw new InvalidDataException($"{path}: tensor '{name}' {dtype}[{string.Join(",", shape)}] has byte range [{string.Join(",", offsets)}], inconsistent with its size or the file (truncated?)");
-        }
-
-        var raw = data.Slice((int)offsets[0], size * width);
-        switch (dtype)
-        {
-            case "F32":
-            {
-                var v = new float[size];
-                for (int i = 0; i < size; i++)
-                {
-                    v[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
-                }
-
-                return Tensor.FromArray(v, shape);
-            }
-
-            case "F64":
-            {
-                var v = new double[size];
-                for (int i = 0; i < size; i++)
-                {
-                    v[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(8 * i)..]);
-                }
-
-                return Tensor.FromArray(v, shape);
-            }
-
-            default:
-            {
-                var v = new int[size];
-                for (int i = 0; i < size; i++)
-                {
-                    v[i] = BinaryPrimitives.ReadInt32LittleEndian(raw[(4 * i)..]);
-                }
-
-                return Tensor.FromArray(v, shape);
-            }
-        }
+            "F32" => Tensor.FromArray(MemoryMarshal.Cast<byte, float>(raw).ToArray(), entry.Shape),
+            "F64" => Tensor.FromArray(MemoryMarshal.Cast<byte, double>(raw).ToArray(), entry.Shape),
+            _ => Tensor.FromArray(MemoryMarshal.Cast<byte, int>(raw).ToArray(), entry.Shape),
+        };
     }
 
     private static byte[] ToBytes(Tensor t)
     {
-        switch (t.DType)
+        if (!BitConverter.IsLittleEndian)
         {
-            case DType.Float32:
-            {
-                var v = t.ToFloatArray();
-                var b = new byte[v.Length * 4];
-                for (int i = 0; i < v.Length; i++)
-                {
-                    BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(4 * i), v[i]);
-                }
-
-                return b;
-            }
-
-            case DType.Float64:
-            {
-                var v = t.ToDoubleArray();
-                var b = new byte[v.Length * 8];
-                for (int i = 0; i < v.Length; i++)
-                {
-                    BinaryPrimitives.WriteDoubleLittleEndian(b.AsSpan(8 * i), v[i]);
-                }
-
-                return b;
-            }
-
-            default:
-            {
-                var v = t.ToInt32Array();
-                var b = new byte[v.Length * 4];
-                for (int i = 0; i < v.Length; i++)
-                {
-                    BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(4 * i), v[i]);
-                }
-
-                return b;
-            }
+            throw new PlatformNotSupportedException("SafeTensors: big-endian platforms are not supported");
         }
+
+        return t.DType switch
+        {
+            DType.Float32 => MemoryMarshal.AsBytes(t.ToFloatArray().AsSpan()).ToArray(),
+            DType.Float64 => MemoryMarshal.AsBytes(t.ToDoubleArray().AsSpan()).ToArray(),
+            _ => MemoryMarshal.AsBytes(t.ToInt32Array().AsSpan()).ToArray(),
+        };
     }
 
     /// <summary>Rebuilds the nested tree from dotted names, keeping the file's order.</summary>
@@ -259,21 +231,17 @@ public static class SafeTensors
                 {
                     node.Add(parts[i], new TensorTree());
                 }
-                else if (node.Subtree(parts[i]).IsLeaf)
-                {
-                    throw new InvalidDataException($"{path}: '{name}' nests under a tensor");
-                }
 
                 node = node.Subtree(parts[i]);
                 if (node.IsLeaf)
                 {
-                    throw new InvalidDataException($"{path}: '{name}' nests under a tensor");
+                    throw ModelFileError.Reject(path, $"tensor '{name}'", $"nests under the tensor '{string.Join(".", parts[..(i + 1)])}'");
                 }
             }
 
             if (node.Keys.Contains(parts[^1]))
             {
-                throw new InvalidDataException($"{path}: '{name}' appears twice or clashes with a longer name");
+                throw ModelFileError.Reject(path, $"tensor '{name}'", "appears twice or clashes with a longer name");
             }
 
             node.Add(parts[^1], value);
