@@ -5,6 +5,9 @@ namespace AutoGrad.Cli;
 /// <summary>Loss functions by name, matched to the kind of data.</summary>
 internal static class LossChoice
 {
+    /// <summary>Every name <see cref="Parse"/> knows (whether it fits the data is checked there).</summary>
+    public static readonly string[] Names = ["auto", "cross-entropy", "ce", "mse", "half-mse", "mae", "huber"];
+
     public static Func<Tensor, Tensor, Tensor> Parse(string name, bool classification) => ParseLower(name.ToLowerInvariant(), classification);
 
     private static Func<Tensor, Tensor, Tensor> ParseLower(string name, bool classification) => (name, classification) switch

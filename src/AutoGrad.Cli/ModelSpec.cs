@@ -84,14 +84,4 @@ internal sealed record ModelSpec(int[] Sizes, string Activation, string Init)
         ["activation"] = Activation,
         ["init"] = Init,
     };
-
-    public static ModelSpec FromMetadata(IReadOnlyDictionary<string, string> metadata, string path)
-    {
-        if (!metadata.TryGetValue("sizes", out var sizes) || !metadata.TryGetValue("activation", out var activation))
-        {
-            throw new CliException($"{path} has no model description (sizes, activation); was it saved by `autograd train`?");
-        }
-
-        return new ModelSpec(ParseSizes(sizes), activation, metadata.GetValueOrDefault("init", "xavier-uniform"));
-    }
 }

@@ -2,19 +2,23 @@ using AutoGrad.Nn.Training;
 
 namespace AutoGrad.Cli;
 
-/// <summary>Training curves as PNG, with ScottPlot, written atomically.</summary>
+/// <summary>Training curves as PNG, with ScottPlot.</summary>
 internal static class Plots
 {
-    public static void SaveCurves(History history, string lossPath, string accuracyPath)
+    /// <summary>Writes loss.png and, for classification, accuracy.png into <paramref name="directory"/>; returns the names written.</summary>
+    public static List<string> SaveCurves(History history, string directory)
     {
         var epochs = history.Epochs.Select(e => (double)e.Epoch).ToArray();
-        Save(lossPath, "Loss", epochs, [("train", history.Epochs.Select(e => e.Loss).ToArray()),
+        Save(Path.Combine(directory, "loss.png"), "Loss", epochs, [("train", history.Epochs.Select(e => e.Loss).ToArray()),
             ("validation", history.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToArray())]);
-        if (history.Epochs.Any(e => e.Accuracy is not null))
+        if (!history.Epochs.Any(e => e.Accuracy is not null))
         {
-            Save(accuracyPath, "Accuracy", epochs, [("train", history.Epochs.Select(e => e.Accuracy ?? double.NaN).ToArray()),
-                ("validation", history.Epochs.Select(e => e.ValidationAccuracy ?? double.NaN).ToArray())]);
+            return ["loss.png"];
         }
+
+        Save(Path.Combine(directory, "accuracy.png"), "Accuracy", epochs, [("train", history.Epochs.Select(e => e.Accuracy ?? double.NaN).ToArray()),
+            ("validation", history.Epochs.Select(e => e.ValidationAccuracy ?? double.NaN).ToArray())]);
+        return ["loss.png", "accuracy.png"];
     }
 
     private static void Save(string path, string title, double[] xs, (string Label, double[] Ys)[] series)
@@ -35,6 +39,6 @@ internal static class Plots
         plot.XLabel("epoch");
         plot.YLabel(title.ToLowerInvariant());
         plot.ShowLegend();
-        Files.WriteAtomically(path, temp => plot.SavePng(temp, 800, 500));
+        plot.SavePng(path, 800, 500);
     }
 }

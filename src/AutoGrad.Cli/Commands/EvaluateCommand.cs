@@ -30,15 +30,17 @@ internal static class EvaluateCommand
             saved.Spec.Validate(source.Test);
             var loss = LossChoice.Parse(m.GetValueOrDefault("loss", "auto"), source.Test.IsClassification);
             var (testLoss, accuracy) = Trainer.Evaluate((p, x) => saved.Network.Apply(p, x), saved.Parameters, (o, y) => loss(o, y), source.Test, saved.DType);
+            var outputs = Trainer.Predict((p, x) => saved.Network.Apply(p, x), saved.Parameters, source.Test, saved.DType);
+            int nonFinite = Metrics.NonFiniteRows(outputs);
             console.Write(Reports.Metrics($"{saved.Network} on {source.Test.Name}",
             [
                 ("rows", source.Test.Count.ToString(CultureInfo.InvariantCulture)),
                 ("loss", Reports.Num(testLoss)),
                 ("accuracy", Reports.Pct(accuracy)),
+                .. nonFinite > 0 ? [("rows with non-finite outputs (counted as wrong)", nonFinite.ToString(CultureInfo.InvariantCulture))] : Array.Empty<(string, string)>(),
             ]));
             if (source.Test.IsClassification)
             {
-                var outputs = Trainer.Predict((p, x) => saved.Network.Apply(p, x), saved.Parameters, source.Test, saved.DType);
                 console.Write(Reports.Confusion(Metrics.ConfusionMatrix(outputs, source.Test.Targets(), source.Test.ClassCount), source.Test.ClassNames));
             }
 

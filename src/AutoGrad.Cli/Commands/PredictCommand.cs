@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoGrad.Nn.Training;
 using Spectre.Console;
 
 namespace AutoGrad.Cli.Commands;
@@ -51,12 +52,14 @@ internal static class PredictCommand
             if (saved.Classes is { } classes)
             {
                 var probabilities = outputs.Softmax(-1).ToDoubleArray();
-                var predicted = outputs.ArgMax(1).ToInt32Array();
+                var predicted = Metrics.PredictedClasses(outputs);
                 table.AddColumn("class").AddColumn(new TableColumn("probability").RightAligned());
                 for (int r = 0; r < rows.Count; r++)
                 {
-                    table.AddRow((r + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(classes[predicted[r]]),
-                        probabilities[r * classes.Length + predicted[r]].ToString("F4", CultureInfo.InvariantCulture));
+                    // A NaN output has no arg-max: say so rather than print whichever class the NaN sat in.
+                    bool none = predicted[r] == Metrics.NoPrediction;
+                    table.AddRow((r + 1).ToString(CultureInfo.InvariantCulture), none ? "(none: the output is NaN)" : Markup.Escape(classes[predicted[r]]),
+                        none ? "NaN" : probabilities[r * classes.Length + predicted[r]].ToString("F4", CultureInfo.InvariantCulture));
                 }
             }
             else
@@ -71,6 +74,11 @@ internal static class PredictCommand
             }
 
             console.Write(table);
+            if (Metrics.NonFiniteRows(outputs) is var nonFinite and > 0)
+            {
+                console.MarkupLine($"[yellow]warning:[/] {nonFinite} of {rows.Count} row(s) gave non-finite outputs (NaN or ±Inf): extreme inputs, or a model that cannot be trusted on them");
+            }
+
             return 0;
         }));
         return command;

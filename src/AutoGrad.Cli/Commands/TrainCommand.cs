@@ -104,6 +104,7 @@ internal static class TrainCommand
             long totalSteps = (trainRows + batchSize - 1) / batchSize * epochCount;
             var opt = OptimizerChoice.Create(parse.GetValue(optimizer)!, rate, parse.GetValue(schedule)!, (int)Math.Clamp(totalSteps, 1, int.MaxValue));
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", source.Name);
+            string outPath = RunOutputs.Check(outDir); // before any epoch runs: a bad --output costs nothing
 
             console.MarkupLine($"[bold]{Markup.Escape(net.ToString())}[/] on {Markup.Escape(source.Train.ToString())}; {Markup.Escape(opt.Name)}, lr {rate.ToString(CultureInfo.InvariantCulture)}, batch {batchSize}, {epochCount} epoch(s), seed {s}");
             TrainResult result = null!;
@@ -154,7 +155,6 @@ internal static class TrainCommand
                 console.Write(Reports.Confusion(Metrics.ConfusionMatrix(outputs, source.Test.Targets(), source.Test.ClassCount), source.Test.ClassNames));
             }
 
-            Directory.CreateDirectory(outDir);
             var metadata = spec.ToMetadata();
             metadata["dataset"] = source.Name;
             metadata["seed"] = s.ToString(CultureInfo.InvariantCulture);
@@ -171,18 +171,22 @@ internal static class TrainCommand
 
             if (source.Train.ClassNames is { } names)
             {
-                metadata["classes"] = string.Join(",", names);
+                metadata["classes"] = ModelMetadata.Json(names);
             }
 
             if (source.Mean is not null)
             {
-                metadata["feature_mean"] = string.Join(",", source.Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
-                metadata["feature_std"] = string.Join(",", source.Std!.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+                metadata["feature_mean"] = ModelMetadata.Json(source.Mean);
+                metadata["feature_std"] = ModelMetadata.Json(source.Std!);
             }
 
-            SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), result.Parameters, metadata);
-            Files.WriteAllTextAtomically(Path.Combine(outDir, "history.csv"), result.History.ToCsv());
-            Plots.SaveCurves(result.History, Path.Combine(outDir, "loss.png"), Path.Combine(outDir, "accuracy.png"));
+            // Model, history and plots land together: a run never leaves a new model beside a stale or missing history.
+            RunOutputs.Commit(outPath, staging =>
+            {
+                SafeTensors.Save(Path.Combine(staging, "model.safetensors"), result.Parameters, metadata);
+                File.WriteAllText(Path.Combine(staging, "history.csv"), result.History.ToCsv());
+                return ["model.safetensors", "history.csv", .. Plots.SaveCurves(result.History, staging)];
+            });
             console.MarkupLine($"saved [bold]{Markup.Escape(Path.Combine(outDir, "model.safetensors"))}[/], history.csv, loss.png{(source.Train.IsClassification ? ", accuracy.png" : "")}");
             return 0;
         }));

@@ -11,7 +11,14 @@ public static class Idx
     /// <summary>An IDX file's contents: dimensions and elements converted to double.</summary>
     /// <param name="Dims">The dimensions.</param>
     /// <param name="Values">The elements, row-major.</param>
-    public sealed record Array(int[] Dims, double[] Values);
+    public sealed record Array(int[] Dims, double[] Values)
+    {
+        /// <summary>The file's element type code: 0x08 unsigned byte, 0x09 signed byte, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.</summary>
+        public byte ElementType { get; init; } = 0x08;
+
+        /// <summary>True when the file stores integers (type 0x08, 0x09, 0x0B or 0x0C), as label files must.</summary>
+        public bool IsInteger => ElementType is 0x08 or 0x09 or 0x0B or 0x0C;
+    }
 
     /// <summary>Reads an IDX file, with clear errors for a bad header, unknown types and truncated data.</summary>
     public static Array Read(string path)
@@ -88,6 +95,6 @@ public static class Idx
             };
         }
 
-        return new Array(dims, values);
+        return new Array(dims, values) { ElementType = (byte)type };
     }
 }

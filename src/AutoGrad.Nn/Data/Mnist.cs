@@ -194,20 +194,38 @@ public static class Mnist
 
     private static Dataset LoadSplit(string directory, string prefix)
     {
-        var images = Idx.Read(Path.Combine(directory, $"{prefix}-images-idx3-ubyte"));
-        var labels = Idx.Read(Path.Combine(directory, $"{prefix}-labels-idx1-ubyte"));
+        string imagesPath = Path.Combine(directory, $"{prefix}-images-idx3-ubyte"), labelsPath = Path.Combine(directory, $"{prefix}-labels-idx1-ubyte");
+        var images = Idx.Read(imagesPath);
+        var labels = Idx.Read(labelsPath);
         if (images.Dims.Length != 3 || labels.Dims.Length != 1 || images.Dims[0] != labels.Dims[0])
         {
             throw new InvalidDataException(
                 $"MNIST {prefix}: inconsistent files, images [{string.Join(",", images.Dims)}] and labels [{string.Join(",", labels.Dims)}] (expected [n,28,28] and [n])");
         }
 
+        if (images.Dims[0] == 0 || images.Dims[1] == 0 || images.Dims[2] == 0)
+        {
+            throw new InvalidDataException($"MNIST {prefix}: {imagesPath} holds no images (dimensions [{string.Join(",", images.Dims)}]); the data set cannot be empty");
+        }
+
+        if (images.ElementType != 0x08)
+        {
+            throw new InvalidDataException($"MNIST {prefix}: {imagesPath} stores element type 0x{images.ElementType:X2}; images must be unsigned bytes (0x08), pixel values 0–255");
+        }
+
+        // A label file of floats would otherwise be truncated to classes without a word.
+        if (!labels.IsInteger)
+        {
+            throw new InvalidDataException($"MNIST {prefix}: {labelsPath} stores element type 0x{labels.ElementType:X2}; labels must be integers (type 0x08, 0x09, 0x0B or 0x0C)");
+        }
+
         int features = images.Dims[1] * images.Dims[2];
         var x = Array.ConvertAll(images.Values, v => (float)(v / 255.0));
         var y = Array.ConvertAll(labels.Values, v => (int)v);
-        if (y.Any(l => l is < 0 or > 9))
+        int bad = System.Array.FindIndex(y, l => l is < 0 or > 9);
+        if (bad >= 0)
         {
-            throw new InvalidDataException($"MNIST {prefix}: labels must be digits 0–9");
+            throw new InvalidDataException($"MNIST {prefix}: {labelsPath}: label {y[bad]} at row {bad} is not a digit 0–9");
         }
 
         return Dataset.Classification(prefix == "train" ? "mnist-train" : "mnist-test", x, features, y,
