@@ -191,6 +191,12 @@ public class GraphExportTests
 
         // They are recorded without changing what the function computes or what Grad sees.
         Assert.Equal([0.0, 1, 1], Grad((Tensor x) => (x * x.GreaterEqual(0.0)).Sum())(Vec(-1, 2, 3)).ToDoubleArray());
+
+        // With backward: true, one on a parameter runs under the reverse trace, which computes it directly
+        // (docs/debugging.md says so): its result is a constant of the graph.
+        var both = Graph.Record(x => (x * x.GreaterEqual(0.0)).Sum(), Vec(-1, 2, 3), backward: true);
+        Assert.DoesNotContain(both.Nodes, n => n.Label == "GreaterEqual");
+        Assert.Equal(both.Nodes.Single(n => n.Kind == GraphNodeKind.Constant && n.Label == "constant").Id, both.Nodes.First(n => n.Label == "Mul").Inputs[1]);
     }
 
     [Fact]
