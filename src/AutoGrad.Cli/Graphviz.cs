@@ -13,19 +13,25 @@ internal static class Graphviz
 
     /// <summary>
     /// The dot executable: <paramref name="explicitPath"/> (from <c>--dot</c> or <see cref="EnvironmentVariable"/>) if
-    /// given, else the first <c>dot</c> in the directories of <paramref name="pathVariable"/> (the PATH variable's value).
+    /// given, a path or a bare name looked up like <c>dot</c>; else the first <c>dot</c> in the directories of
+    /// <paramref name="pathVariable"/> (the PATH variable's value).
     /// </summary>
     /// <exception cref="CliException">When there is none: the message says how to install Graphviz.</exception>
     public static string Find(string? explicitPath, string? pathVariable, string format)
     {
         if (!string.IsNullOrEmpty(explicitPath))
         {
-            return File.Exists(explicitPath)
-                ? explicitPath
+            return File.Exists(explicitPath) ? explicitPath
+                : Path.GetFileName(explicitPath) == explicitPath && OnPath(explicitPath, pathVariable) is { } found ? found
                 : throw new CliException($"--format {format} needs Graphviz's dot, which is not at {explicitPath}; {Advice}");
         }
 
-        string name = OperatingSystem.IsWindows() ? "dot.exe" : "dot";
+        return OnPath(OperatingSystem.IsWindows() ? "dot.exe" : "dot", pathVariable)
+            ?? throw new CliException($"--format {format} needs Graphviz's dot, which is not on PATH; {Advice}");
+    }
+
+    private static string? OnPath(string name, string? pathVariable)
+    {
         foreach (var dir in (pathVariable ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var candidate = Path.Combine(dir, name);
@@ -35,7 +41,7 @@ internal static class Graphviz
             }
         }
 
-        throw new CliException($"--format {format} needs Graphviz's dot, which is not on PATH; {Advice}");
+        return null;
     }
 
     /// <summary>Runs <c>dot -T<paramref name="format"/> -o <paramref name="outputPath"/></c> on <paramref name="dotText"/>.</summary>

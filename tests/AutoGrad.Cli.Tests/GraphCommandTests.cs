@@ -147,6 +147,8 @@ public class GraphCommandTests
         File.WriteAllText(fake, "");
         Assert.Equal(fake, Graphviz.Find(null, $"/nonexistent{Path.PathSeparator}{dir}", "png"));
         Assert.Equal(fake, Graphviz.Find(fake, "", "png"));
+        Assert.Equal(fake, Graphviz.Find(Path.GetFileName(fake), dir, "png")); // a bare name, as in AUTOGRAD_DOT=dot
+        Assert.Throws<CliException>(() => Graphviz.Find(Path.GetFileName(fake), "", "png"));
         Directory.Delete(dir, true);
     }
 
