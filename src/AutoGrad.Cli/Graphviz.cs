@@ -71,8 +71,16 @@ internal static class Graphviz
         {
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEndAsync();
-            process.StandardInput.Write(dotText);
-            process.StandardInput.Close();
+            try
+            {
+                process.StandardInput.Write(dotText);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // dot stopped reading (it exited early, on an error): what it said is reported below.
+            }
+
             if (!process.WaitForExit(120_000))
             {
                 process.Kill(entireProcessTree: true);
