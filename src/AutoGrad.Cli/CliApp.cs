@@ -14,6 +14,7 @@ internal static class CliApp
         PredictCommand.Create(console),
         GradCheckCommand.Create(console),
         DataCommand.Create(console),
+        GraphCommand.Create(console),
     };
 
     /// <summary>Parses and runs; returns the exit code. Output goes to <paramref name="console"/>, errors to <paramref name="error"/>.</summary>

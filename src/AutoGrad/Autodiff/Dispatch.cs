@@ -45,7 +45,7 @@ internal static class Dispatch
             return primitive.Forward(inputs);
         }
 
-        if (!primitive.Differentiable || top.Level <= TraceStack.NoGradBoundary)
+        if ((!primitive.Differentiable && !top.RecordsNonDifferentiable) || top.Level <= TraceStack.NoGradBoundary)
         {
             // Nothing is recorded (no derivative, or every trace involved was opened outside a no-grad
             // scope): compute on the concrete values.

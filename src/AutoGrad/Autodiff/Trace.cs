@@ -23,6 +23,12 @@ internal abstract class Trace
     /// <summary>The rank of this trace: higher levels were opened later and are nested inside lower ones.</summary>
     public long Level { get; }
 
+    /// <summary>
+    /// True for a trace that records every op, those without a derivative included (graph export); a
+    /// differentiating trace lets non-differentiable ops compute on concrete values.
+    /// </summary>
+    public virtual bool RecordsNonDifferentiable => false;
+
     /// <summary>False once the transform that opened the trace has returned.</summary>
     public bool IsActive { get; private set; } = true;
 
