@@ -29,12 +29,23 @@ internal static class CliApp
             return 1;
         }
 
-        ErrorStream = error;
-        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+        var previous = ErrorWriter.Value;
+        ErrorWriter.Value = error;
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+        }
+        finally
+        {
+            ErrorWriter.Value = previous;
+        }
     }
 
-    /// <summary>Where <see cref="Guard"/> writes its one line: the process's standard error.</summary>
-    private static TextWriter ErrorStream { get; set; } = Console.Error;
+    // Per call, not per process: commands run side by side (tests, a host embedding the CLI) keep their errors apart.
+    private static readonly AsyncLocal<TextWriter?> ErrorWriter = new();
+
+    /// <summary>Where <see cref="Guard"/> writes its one line: the running command's error writer, else standard error.</summary>
+    private static TextWriter ErrorStream => ErrorWriter.Value ?? Console.Error;
 
     /// <summary>
     /// Runs a command body: a user error (bad option value, missing or corrupt file, impossible layer sizes)

@@ -1,3 +1,4 @@
+using AutoGrad.Nn.Serialization;
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
@@ -96,11 +97,11 @@ internal static class GraphCommand
 
             if (dotExecutable is null)
             {
-                Files.WriteAllTextAtomically(outputPath, text);
+                AtomicFile.WriteAllText(outputPath, text);
             }
             else
             {
-                Files.WriteAtomically(outputPath, temp => Graphviz.Render(dotExecutable, text, fmt, temp));
+                AtomicFile.WriteVia(outputPath, temp => Graphviz.Render(dotExecutable, text, fmt, temp));
             }
 
             int backwardOps = graph.Nodes.Count(n => n.IsBackward);
