@@ -240,7 +240,8 @@ public static class Trainer
                             correct += (int)Math.Round(Metrics.Accuracy(stepOutputs["outputs"], batch.Y) * batch.X.Shape[0]);
                         }
 
-                        onBatch?.Invoke(batchIndex++, loader.BatchCount, compiledLoss);
+                        onBatch?.Invoke(batchIndex, loader.BatchCount, compiledLoss);
+                        batchIndex++; // not inside the ?. call, which skips its arguments when there is no callback
                         continue;
                     }
                 }
@@ -285,7 +286,8 @@ public static class Trainer
                     correct += (int)Math.Round(Metrics.Accuracy(outputs, batch.Y) * batch.X.Shape[0]);
                 }
 
-                onBatch?.Invoke(batchIndex++, loader.BatchCount, batchLoss);
+                onBatch?.Invoke(batchIndex, loader.BatchCount, batchLoss);
+                batchIndex++;
             }
 
             if (compiled is not null)
