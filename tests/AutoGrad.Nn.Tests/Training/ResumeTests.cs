@@ -287,3 +287,77 @@ public class ResumeTests
             Datasets.Iris(), new TrainOptions { Epochs = 2, BatchSize = 50 }, initialOptimizerState: first.OptimizerState, resumeFrom: first.Checkpoint));
     }
 }
+
+/// <summary>Generator.State and Generator.FromState: the draws continue exactly, a pending normal draw included.</summary>
+public class GeneratorStateTests
+{
+    [Fact]
+    public void AGeneratorFromAnotherOnesStateDrawsWhatThatOneWouldHaveDrawn()
+    {
+        var a = new Generator(42);
+        a.Permutation(10);
+        a.NextNormal(); // leaves the polar method's second draw pending: part of the state
+        var b = Generator.FromState(a.State);
+        Assert.Equal(a.State, b.State);
+        Assert.Equal(42UL, b.Seed);
+        Assert.Equal(a.NextNormal(), b.NextNormal());
+        Assert.Equal(a.Permutation(50), b.Permutation(50));
+        Assert.Equal(Enumerable.Range(0, 5).Select(_ => a.NextUInt64()), Enumerable.Range(0, 5).Select(_ => b.NextUInt64()));
+        Assert.Equal(a.NextDouble(), b.NextDouble());
+    }
+
+    [Fact]
+    public void AStateNoGeneratorReachesIsRefused()
+    {
+        Assert.Contains("all zero", Assert.Throws<ArgumentException>(() => Generator.FromState(new GeneratorState(1, 0, 0, 0, 0, null))).Message);
+        Assert.Throws<ArgumentException>(() => Generator.FromState(new Generator(1).State with { SpareNormal = double.NaN }));
+    }
+}
+
+/// <summary>The Keras-like Model: SaveCheckpoint/LoadCheckpoint and Fit's checkpointPath continue a run exactly.</summary>
+public class ModelCheckpointTests
+{
+    private static Model NewModel(double learningRate = 0.05) =>
+        new Model(new Mlp([4, 8, 3], [Activation.Relu]), new Generator(1)).Compile(new Adam(learningRate), (o, y) => Loss.CrossEntropy(o, y), "loss", "accuracy");
+
+    [Fact]
+    public void AModelResumedFromItsCheckpointEndsWhereTheUninterruptedOneEnds()
+    {
+        var iris = Datasets.Iris();
+        var whole = NewModel();
+        var wholeHistory = whole.Fit(iris, epochs: 8, batchSize: 16, validationSplit: 0.2, seed: 3);
+
+        string path = Path.Combine(Directory.CreateTempSubdirectory("autograd-model-").FullName, "run.ckpt");
+        var crashed = NewModel();
+        Assert.ThrowsAny<OperationCanceledException>(() => crashed.Fit(iris, epochs: 8, batchSize: 16, validationSplit: 0.2, seed: 3,
+            onEpoch: m => { if (m.Epoch == 5) { throw new OperationCanceledException(); } }, checkpointPath: path));
+
+        var resumed = NewModel().LoadCheckpoint(path);
+        var history = resumed.Fit(iris, epochs: 8, batchSize: 16, validationSplit: 0.2); // the seed comes from the checkpoint
+        ResumeTests.AssertSameTrees(whole.Parameters, resumed.Parameters, "model parameters");
+        ResumeTests.AssertSameHistory(wholeHistory, history, "model history");
+
+        // SaveCheckpoint after Fit, then three more epochs on a fresh model: the same as eleven in one go.
+        whole.SaveCheckpoint(path);
+        var eleven = NewModel();
+        eleven.Fit(iris, epochs: 11, batchSize: 16, validationSplit: 0.2, seed: 3);
+        var more = NewModel().LoadCheckpoint(path);
+        more.Fit(iris, epochs: 11, batchSize: 16, validationSplit: 0.2);
+        ResumeTests.AssertSameTrees(eleven.Parameters, more.Parameters, "eleven epochs");
+    }
+
+    [Fact]
+    public void LoadingAnotherNetworksCheckpointOrSavingBeforeFitIsAClearError()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("autograd-model-").FullName, "run.ckpt");
+        Assert.Contains("call Fit first", Assert.Throws<InvalidOperationException>(() => NewModel().SaveCheckpoint(path)).Message);
+        var model = NewModel();
+        model.Fit(Datasets.Iris(), epochs: 1, checkpointPath: path);
+        var other = new Model(new Mlp([4, 5, 3], [Activation.Relu]), new Generator(1));
+        Assert.Contains("cannot resume: network differs", Assert.Throws<InvalidDataException>(() => other.LoadCheckpoint(path)).Message);
+
+        // Another optimizer (here another rate) is refused when Fit resumes.
+        var differentRate = NewModel(learningRate: 0.1).LoadCheckpoint(path);
+        Assert.Contains("cannot resume: optimizer differs", Assert.Throws<InvalidDataException>(() => differentRate.Fit(Datasets.Iris(), epochs: 2)).Message);
+    }
+}
