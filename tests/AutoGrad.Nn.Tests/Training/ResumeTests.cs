@@ -113,6 +113,17 @@ public class ResumeTests
         AssertSameRun(uninterrupted, resumed, "nadam");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AClippedFloat64RunResumesExactly(bool compile)
+    {
+        var options = new TrainOptions { Epochs = 5, BatchSize = 20, Seed = 6, ClipGradientNorm = 0.3, DType = DType.Float64, Compile = compile };
+        var uninterrupted = Fit("adam", options);
+        var first = Fit("adam", options with { Epochs = 2 });
+        AssertSameRun(uninterrupted, Fit("adam", options, resumeFrom: first.Checkpoint), "clipped adam, float64");
+    }
+
     [Fact]
     public void FitFiveThenFiveMoreFromItsCheckpointIsFitTen()
     {
