@@ -213,7 +213,7 @@ public sealed class TrustTests : IDisposable
         File.WriteAllText(csv, "x,y\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"{i / 10.0},{2 * i / 10.0 + 1}\n")));
         (code, output) = CliRunner.Run("train", "--dataset", "csv", "--csv", csv, "--layers", "1-4-1", "--optimizer", "adam", "--lr", "0.01", "--epochs", "3", "--output", outDir);
         Assert.True(code == 0, output);
-        Assert.Equal(["history.csv", "loss.png", "model.safetensors"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order());
+        Assert.Equal(["checkpoint.safetensors", "history.csv", "loss.png", "model.safetensors"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order());
         Assert.Equal("1-4-1", SafeTensors.Load(Path.Combine(outDir, "model.safetensors")).Metadata["sizes"]);
         Assert.Equal(4, File.ReadAllLines(Path.Combine(outDir, "history.csv")).Length);
     }

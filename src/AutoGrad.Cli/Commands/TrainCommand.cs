@@ -35,11 +35,13 @@ internal static class TrainCommand
         var limitTrain = new Option<int?>("--limit-train") { Description = "Use only the first N training rows" };
         var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
         var classification = new Option<bool>("--classification") { Description = "Treat a numeric CSV target as class labels" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run whose checkpoint is in this directory (or file), with the run's options; outputs go there unless --output is given" };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = $"Write <output>/{RunCheckpoint.FileName} every N epochs and after the last (0: never)", DefaultValueFactory = _ => 1 };
 
         var command = new Command("train", "Train a network and report test metrics")
         {
             dataset, dataDir, csv, target, layers, activation, init, loss, optimizer, lr, schedule, batch, epochs, seed,
-            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification,
+            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification, resume, checkpointEvery,
         };
 
         command.SetAction(parse => CliApp.Guard(console, () =>
@@ -104,17 +106,26 @@ internal static class TrainCommand
             long totalSteps = (trainRows + batchSize - 1) / batchSize * epochCount;
             var opt = OptimizerChoice.Create(parse.GetValue(optimizer)!, rate, parse.GetValue(schedule)!, (int)Math.Clamp(totalSteps, 1, int.MaxValue));
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", source.Name);
+            outDir = parse.GetValue(output) is null && parse.GetValue(resume) is { } from ? RunCheckpoint.OutputDirectory(from) : outDir; // --resume continues in its run's directory
             string outPath = RunOutputs.Check(outDir); // before any epoch runs: a bad --output costs nothing
+            var run = RunCheckpoint.Describe(parse, command);
+            var resumeFrom = parse.GetValue(resume) is { } resumePath ? RunCheckpoint.Load(resumePath, run) : null;
+            options = RunCheckpoint.WithCheckpoints(options, outDir, parse.GetValue(checkpointEvery), run);
 
             console.MarkupLine($"[bold]{Markup.Escape(net.ToString())}[/] on {Markup.Escape(source.Train.ToString())}; {Markup.Escape(opt.Name)}, lr {rate.ToString(CultureInfo.InvariantCulture)}, batch {batchSize}, {epochCount} epoch(s), seed {s}");
+            if (resumeFrom is not null)
+            {
+                console.MarkupLine($"resuming after epoch {resumeFrom.Epoch} from {Markup.Escape(resumeFrom.Source!)}");
+            }
+
             TrainResult result = null!;
             var parameters = net.Init(new Generator(s), d);
             console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {
                     ProgressTask? task = null;
-                    int epoch = 1;
-                    result = Trainer.Fit((p, x) => net.Apply(p, x), parameters, (o, y) => lossFn(o, y), opt, source.Train, options,
+                    int epoch = (resumeFrom?.Epoch ?? 0) + 1;
+                    result = Trainer.Fit((p, x) => net.Apply(p, x), parameters, (o, y) => lossFn(o, y), opt, source.Train, options, resumeFrom: resumeFrom,
                         onBatch: (i, count, batchLoss) =>
                         {
                             if (i == 0)

@@ -19,9 +19,27 @@ public sealed class History
     public IReadOnlyList<EpochMetrics> Epochs => _epochs;
 
     /// <summary>Why training stopped: the epoch limit, the target loss, or early stopping.</summary>
-    public string StopReason { get; internal set; } = "epoch limit reached";
+    public string StopReason { get; private set; } = "epoch limit reached";
+
+    /// <summary>True once a stopping rule (the target loss or early stopping) ended the run before its epoch limit.</summary>
+    public bool StoppedEarly { get; private set; }
 
     internal void Add(EpochMetrics metrics) => _epochs.Add(metrics);
+
+    /// <summary>Records that a stopping rule ended the run, and why.</summary>
+    internal void Stop(string reason)
+    {
+        StopReason = reason;
+        StoppedEarly = true;
+    }
+
+    /// <summary>A copy that later epochs of this run do not change (what a checkpoint keeps).</summary>
+    internal History Copy()
+    {
+        var copy = new History { StopReason = StopReason, StoppedEarly = StoppedEarly };
+        copy._epochs.AddRange(_epochs);
+        return copy;
+    }
 
     /// <summary>The history as CSV: epoch, loss, accuracy, validation loss, validation accuracy, learning rate, seconds.</summary>
     public string ToCsv()

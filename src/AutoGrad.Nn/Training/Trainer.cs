@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using AutoGrad.Nn.Data;
 using AutoGrad.Nn.Optim;
 
@@ -48,13 +49,46 @@ public sealed record TrainOptions
     /// uncompiled, as with false.
     /// </summary>
     public bool Compile { get; init; } = true;
+
+    /// <summary>
+    /// The divergence rule for a loss that stays finite: training stops with a <see cref="TrainingDivergedException"/> once a
+    /// batch's loss exceeds this factor times max(the run's first batch loss, 1). Normal runs, whose loss falls, never come
+    /// near it; a learning rate of 1e30 trips it at the second batch. The floor of 1 is there for losses that start tiny. A
+    /// regression whose targets span more than three orders of magnitude, trained with batches of a few rows, could see
+    /// one batch's squared error pass a million times the first one's: raise it, or set null to turn the rule off.
+    /// A loss that is NaN or infinite is always divergence.
+    /// </summary>
+    public double? DivergenceFactor { get; init; } = 1e6;
+
+    /// <summary>
+    /// Where to write a <see cref="Checkpoint"/> (one safetensors file, replaced atomically each time): every
+    /// <see cref="CheckpointEvery"/> epochs and after the run's last epoch. Null (the default) writes none.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Write a checkpoint every this many epochs (1, the default: after each); the last epoch always gets one.</summary>
+    public int CheckpointEvery { get; init; } = 1;
+
+    /// <summary>
+    /// Strings stored in each checkpoint (<see cref="Checkpoint.Metadata"/>), e.g. how the network was built, for the caller
+    /// to check on resume: the trainer itself only sees the parameters' layout, not the model function.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? CheckpointMetadata { get; init; }
 }
 
 /// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
 /// <param name="Parameters">The trained parameters (the best ones under early stopping).</param>
 /// <param name="OptimizerState">The optimizer state after the last step.</param>
 /// <param name="History">Per-epoch metrics.</param>
-public sealed record TrainResult(TensorTree Parameters, TensorTree OptimizerState, History History);
+public sealed record TrainResult(TensorTree Parameters, TensorTree OptimizerState, History History)
+{
+    /// <summary>
+    /// The run as it stood after its last epoch, to continue it: <c>Fit(…, options with { Epochs = 10 }, resumeFrom:
+    /// result.Checkpoint)</c> after a 5-epoch run gives what a 10-epoch run gives, bit for bit. Its parameters are the last
+    /// epoch's (under early stopping <see cref="Parameters"/> are the best ones). Null only for a result not made by Fit.
+    /// </summary>
+    public Checkpoint? Checkpoint { get; init; }
+}
 
 /// <summary>
 /// The training loop, built only from the pieces: per batch, <c>ValueAndGrad</c> of loss∘model over the
@@ -64,19 +98,28 @@ public static class Trainer
 {
     /// <summary>Trains and returns the new parameters, optimizer state and history.</summary>
     /// <param name="model">The network as a function of parameters and inputs.</param>
-    /// <param name="parameters">Starting parameters.</param>
+    /// <param name="parameters">Starting parameters (when resuming, only the layout the checkpoint's must have).</param>
     /// <param name="loss">The loss of outputs against targets.</param>
     /// <param name="optimizer">The update rule.</param>
     /// <param name="train">Training data; <see cref="TrainOptions.ValidationSplit"/> is taken from it.</param>
-    /// <param name="options">Epochs, batch size, seed and stopping rules.</param>
+    /// <param name="options">Epochs, batch size, seed, stopping rules and checkpoints.</param>
     /// <param name="validation">A separate validation set (instead of a split).</param>
     /// <param name="onEpoch">Called after each epoch, e.g. to report progress.</param>
     /// <param name="onBatch">Called after each batch with (batch index, batches per epoch, batch loss).</param>
     /// <param name="initialOptimizerState">Optimizer state to continue from (a fresh <c>Init</c> when null).</param>
+    /// <param name="resumeFrom">
+    /// A checkpoint of an earlier run to continue, as PyTorch Lightning's <c>fit(ckpt_path=…)</c>: training goes on from its
+    /// epoch with its parameters, optimizer state, shuffle state, history and early-stopping state, up to
+    /// <see cref="TrainOptions.Epochs"/> epochs in all, and gives the uninterrupted run's results bit for bit. The run must
+    /// be the same (options, optimizer, parameter layout, data); only the epoch limit and <see cref="TrainOptions.Compile"/>
+    /// may change. A checkpoint of a finished run returns its results without training.
+    /// </param>
     /// <remarks>Losses are taken to be means over the batch (the default <c>Reduction.Mean</c>); epoch losses are row-weighted means of them.</remarks>
+    /// <exception cref="TrainingDivergedException">A batch's loss is not finite or exceeds <see cref="TrainOptions.DivergenceFactor"/>; the message names the epoch, the batch and the parameter.</exception>
+    /// <exception cref="InvalidDataException"><paramref name="resumeFrom"/> was made by a different run; the message names the field that differs.</exception>
     public static TrainResult Fit(ModelFunction model, TensorTree parameters, LossFunction loss, IOptimizer optimizer, Dataset train,
         TrainOptions options, Dataset? validation = null, Action<EpochMetrics>? onEpoch = null, Action<int, int, double>? onBatch = null,
-        TensorTree? initialOptimizerState = null)
+        TensorTree? initialOptimizerState = null, Checkpoint? resumeFrom = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -91,24 +134,64 @@ public static class Trainer
             throw new ArgumentException("Trainer: give either a validation set or a validation split, not both");
         }
 
+        if (resumeFrom is not null && initialOptimizerState is not null)
+        {
+            throw new ArgumentException("Trainer: give either an initial optimizer state or a checkpoint to resume from, not both (the checkpoint holds the optimizer state)");
+        }
+
+        // What a checkpoint records of the data, computed only once one is written or checked (it reads every row).
+        var (allTrain, separateValidation) = (train, validation);
+        var trainingData = new Lazy<string>(() => DataFingerprint.Of(allTrain));
+        var validationData = new Lazy<string?>(() => separateValidation is null ? null : DataFingerprint.Of(separateValidation));
+        string optimizerDescription = Describe(optimizer);
+        resumeFrom?.CheckResumable(options, optimizer, optimizerDescription, parameters, () => trainingData.Value, () => validationData.Value);
+
+        // The split is the seed's first draw, before any shuffle, so a resumed run draws the same split; its shuffles then
+        // continue from the checkpoint's generator state.
         var generator = new Generator(options.Seed);
         if (options.ValidationSplit > 0)
         {
             (train, validation) = train.Split(options.ValidationSplit, generator);
         }
 
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType);
-        var state = initialOptimizerState ?? optimizer.Init(parameters);
-        var initialParameters = parameters; // the caller's: never released
-        var history = new History();
-        TensorTree best = parameters;
-        double bestValidation = double.PositiveInfinity;
-        var compiled = options.Compile ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
-        int sinceBest = 0;
+        if (resumeFrom is not null)
+        {
+            generator = Generator.FromState(resumeFrom.Shuffle);
+        }
 
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        // The caller's trees, or the checkpoint's, are never released or written over.
+        var callerParameters = resumeFrom?.Parameters ?? parameters;
+        var callerState = resumeFrom?.OptimizerState ?? initialOptimizerState;
+        var callerBest = resumeFrom?.BestParameters;
+        bool Owned(TensorTree tree) => !ReferenceEquals(tree, callerParameters) && !ReferenceEquals(tree, callerState) && !ReferenceEquals(tree, callerBest);
+
+        parameters = callerParameters;
+        var state = callerState ?? optimizer.Init(parameters);
+        var history = resumeFrom?.History.Copy() ?? new History();
+        TensorTree best = resumeFrom?.BestParameters ?? parameters;
+        double bestValidation = resumeFrom?.BestValidationLoss ?? double.PositiveInfinity;
+        int sinceBest = resumeFrom?.EpochsSinceBest ?? 0;
+        double? firstLoss = resumeFrom?.FirstLoss;
+        int epochsDone = resumeFrom?.Epoch ?? 0;
+        Checkpoint Snapshot() => new(
+            new CheckpointContents(epochsDone, parameters, state, best, bestValidation, sinceBest, generator.State, history.Copy(), firstLoss, options, optimizerDescription),
+            trainingData, validationData);
+
+        if (resumeFrom is not null && resumeFrom.IsFinished(options.Epochs))
+        {
+            return new TrainResult(options.Patience is null ? parameters : best, state, history) { Checkpoint = resumeFrom };
+        }
+
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType);
+        var compiled = options.Compile ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
+
+        for (int epoch = epochsDone + 1; epoch <= options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
+
+            // Where the epoch starts: a compiled step that diverges is replayed eagerly from here (these trees live until the
+            // epoch ends; the permutation is drawn from the generator when the first batch is taken).
+            var (epochParameters, epochState, epochShuffle) = (parameters, state, generator.State);
             double lossSum = 0;
             int correct = 0, seen = 0, batchIndex = 0;
             using var batches = loader.Epoch().GetEnumerator();
@@ -143,9 +226,11 @@ public static class Trainer
                     if (stepOutputs is not null)
                     {
                         double compiledLoss = stepOutputs["loss"].Item();
-                        if (!double.IsFinite(compiledLoss))
+                        firstLoss ??= compiledLoss;
+                        if (Divergence.Check(compiledLoss, firstLoss.Value, options.DivergenceFactor) is { } problem)
                         {
-                            throw new InvalidOperationException($"Training diverged: the loss is {compiledLoss} at epoch {epoch}, batch {batchIndex + 1}; lower the learning rate");
+                            throw ReplayDivergence(model, loss, optimizer, train, options, (epochParameters, epochState, epochShuffle),
+                                (epoch, batchIndex + 1, compiledLoss, problem), firstLoss.Value, compiled!);
                         }
 
                         lossSum += compiledLoss * batch.X.Shape[0];
@@ -155,19 +240,18 @@ public static class Trainer
                             correct += (int)Math.Round(Metrics.Accuracy(stepOutputs["outputs"], batch.Y) * batch.X.Shape[0]);
                         }
 
-                        onBatch?.Invoke(batchIndex++, loader.BatchCount, compiledLoss);
+                        onBatch?.Invoke(batchIndex, loader.BatchCount, compiledLoss);
+                        batchIndex++; // not inside the ?. call, which skips its arguments when there is no callback
                         continue;
                     }
                 }
 
-                var (value, grads, outputs) = Transforms.ValueAndGradWithAux((TensorTree p) =>
+                var (value, grads, outputs) = Gradients(model, loss, parameters, batch);
+                double batchLoss = value.Item();
+                firstLoss ??= batchLoss;
+                if (Divergence.Check(batchLoss, firstLoss.Value, options.DivergenceFactor) is { } why)
                 {
-                    var o = model(p, batch.X);
-                    return (loss(o, batch.Y), o);
-                })(parameters);
-                if (!double.IsFinite(value.Item()))
-                {
-                    throw new InvalidOperationException($"Training diverged: the loss is {value.Item()} at epoch {epoch}, batch {batchIndex + 1}; lower the learning rate");
+                    throw Divergence.Diagnose(why, epoch, batchIndex + 1, batchLoss, parameters, grads);
                 }
 
                 if (options.ClipGradientNorm is { } maxNorm)
@@ -176,10 +260,10 @@ public static class Trainer
                 }
 
                 // Trees this loop made and releases right after the update are donated, so the update writes over
-                // them in place; the caller's initial trees and the best parameters so far are never touched.
+                // them in place; the caller's trees and the best parameters so far are never touched.
                 bool keptAsBest = options.Patience is not null && ReferenceEquals(parameters, best);
-                bool ownsParameters = !ReferenceEquals(parameters, initialParameters) && !keptAsBest;
-                bool ownsState = !ReferenceEquals(state, initialOptimizerState);
+                bool ownsParameters = Owned(parameters) && !keptAsBest;
+                bool ownsState = Owned(state);
                 var donate = (ownsParameters ? Donation.Parameters : Donation.None) | (ownsState ? Donation.State : Donation.None);
                 var (nextParameters, nextState) = optimizer.Update(grads, state, parameters, donate);
                 scope.Keep(nextParameters);
@@ -195,7 +279,6 @@ public static class Trainer
                 }
 
                 (parameters, state) = (nextParameters, nextState);
-                double batchLoss = value.Item();
                 lossSum += batchLoss * batch.X.Shape[0];
                 seen += batch.X.Shape[0];
                 if (train.IsClassification)
@@ -203,7 +286,8 @@ public static class Trainer
                     correct += (int)Math.Round(Metrics.Accuracy(outputs, batch.Y) * batch.X.Shape[0]);
                 }
 
-                onBatch?.Invoke(batchIndex++, loader.BatchCount, batchLoss);
+                onBatch?.Invoke(batchIndex, loader.BatchCount, batchLoss);
+                batchIndex++;
             }
 
             if (compiled is not null)
@@ -215,12 +299,12 @@ public static class Trainer
                 var (previousParameters, previousState) = (parameters, state);
                 (parameters, state) = CompiledState(compiled);
                 bool keptAsBest = options.Patience is not null && ReferenceEquals(previousParameters, best);
-                if (!ReferenceEquals(previousParameters, initialParameters) && !keptAsBest)
+                if (Owned(previousParameters) && !keptAsBest)
                 {
                     TensorScope.Release(previousParameters);
                 }
 
-                if (!ReferenceEquals(previousState, initialOptimizerState))
+                if (Owned(previousState))
                 {
                     TensorScope.Release(previousState);
                 }
@@ -238,20 +322,19 @@ public static class Trainer
 
             var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, CurrentLearningRate(optimizer, state), clock.Elapsed.TotalSeconds);
             history.Add(metrics);
-            onEpoch?.Invoke(metrics);
+            epochsDone = epoch;
 
+            string? stopReason = null;
             if (options.TargetLoss is { } target && trainLoss < target)
             {
-                history.StopReason = $"training loss {trainLoss:G4} fell below the target {target:G4} at epoch {epoch}";
+                stopReason = $"training loss {trainLoss:G4} fell below the target {target:G4} at epoch {epoch}";
                 best = parameters;
-                break;
             }
-
-            if (options.Patience is { } patience && valLoss is { } v)
+            else if (options.Patience is { } patience && valLoss is { } v)
             {
                 if (v < bestValidation)
                 {
-                    if (!ReferenceEquals(best, initialParameters) && !ReferenceEquals(best, parameters))
+                    if (Owned(best) && !ReferenceEquals(best, parameters))
                     {
                         TensorScope.Release(best, except: parameters); // superseded; no step refers to it any more
                     }
@@ -262,17 +345,118 @@ public static class Trainer
                 }
                 else if (++sinceBest >= patience)
                 {
-                    history.StopReason = $"early stopping: no better validation loss for {patience} epoch(s); best {bestValidation:G4}";
-                    break;
+                    stopReason = $"early stopping: no better validation loss for {patience} epoch(s); best {bestValidation:G4}";
                 }
             }
             else
             {
                 best = parameters;
             }
+
+            if (stopReason is not null)
+            {
+                history.Stop(stopReason);
+            }
+
+            // After the stopping rules, so that the checkpoint holds their counters and a run that stopped resumes as stopped;
+            // before onEpoch, so that a callback sees the epoch saved.
+            if (options.CheckpointPath is { } path && (epoch % options.CheckpointEvery == 0 || stopReason is not null || epoch == options.Epochs))
+            {
+                Snapshot().Save(path);
+            }
+
+            onEpoch?.Invoke(metrics);
+
+            if (stopReason is not null)
+            {
+                break;
+            }
         }
 
-        return new TrainResult(options.Patience is null ? parameters : best, state, history);
+        return new TrainResult(options.Patience is null ? parameters : best, state, history) { Checkpoint = Snapshot() };
+    }
+
+    /// <summary>The loss, its gradients and the model's outputs on one batch.</summary>
+    private static (Tensor Value, TensorTree Gradients, Tensor Outputs) Gradients(ModelFunction model, LossFunction loss, TensorTree parameters, Batch batch) =>
+        Transforms.ValueAndGradWithAux((TensorTree p) =>
+        {
+            var o = model(p, batch.X);
+            return (loss(o, batch.Y), o);
+        })(parameters);
+
+    /// <summary>
+    /// A compiled step's divergence, diagnosed as the uncompiled loop would: the step has already written this batch's update
+    /// over the parameters, so the epoch is replayed eagerly from its start (the same steps, bit for bit) up to the batch,
+    /// whose parameters and gradients name the culprit. Should the replay not diverge there (a model that is not a pure
+    /// function), the diagnosis falls back to the compiled step's current values.
+    /// </summary>
+    private static TrainingDivergedException ReplayDivergence(ModelFunction model, LossFunction loss, IOptimizer optimizer, Dataset train, TrainOptions options,
+        (TensorTree Parameters, TensorTree State, GeneratorState Shuffle) start, (int Epoch, int Batch, double Loss, string Problem) diverged, double firstLoss,
+        CompiledStep compiled)
+    {
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, Generator.FromState(start.Shuffle), dtype: options.DType);
+        var (parameters, state) = (start.Parameters, start.State);
+        using var batches = loader.Epoch().GetEnumerator();
+        for (int b = 1; b <= diverged.Batch; b++)
+        {
+            using var scope = TensorScope.Begin();
+            if (!batches.MoveNext())
+            {
+                break;
+            }
+
+            var (value, grads, _) = Gradients(model, loss, parameters, batches.Current);
+            if (b == diverged.Batch)
+            {
+                double v = value.Item();
+                if (Divergence.Check(v, firstLoss, options.DivergenceFactor) is { } problem)
+                {
+                    return Divergence.Diagnose(problem, diverged.Epoch, b, v, parameters, grads);
+                }
+
+                break;
+            }
+
+            if (options.ClipGradientNorm is { } maxNorm)
+            {
+                grads = GradientClipping.ClipByGlobalNorm(grads, maxNorm).Gradients;
+            }
+
+            var (nextParameters, nextState) = optimizer.Update(grads, state, parameters);
+            scope.Keep(nextParameters);
+            scope.Keep(nextState);
+            if (!ReferenceEquals(parameters, start.Parameters))
+            {
+                TensorScope.Release(parameters, except: nextParameters);
+            }
+
+            if (!ReferenceEquals(state, start.State))
+            {
+                TensorScope.Release(state, except: nextState);
+            }
+
+            (parameters, state) = (nextParameters, nextState);
+        }
+
+        using (TensorScope.Begin())
+        {
+            return Divergence.FromValues(diverged.Problem, diverged.Epoch, diverged.Batch, diverged.Loss, CompiledState(compiled).Parameters);
+        }
+    }
+
+    /// <summary>The optimizer's description for checkpoints, its numbers formatted the same whatever the thread's culture (it is compared across processes).</summary>
+    private static string Describe(IOptimizer optimizer)
+    {
+        var culture = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return optimizer.ToString() ?? optimizer.Name;
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
     }
 
     /// <summary>
@@ -378,6 +562,21 @@ public static class Trainer
         if (o.Patience is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(o), o.Patience, "Trainer: patience must be positive");
+        }
+
+        if (o.DivergenceFactor is { } f && !(f > 1 && double.IsFinite(f)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), f, "Trainer: the divergence factor must be a finite number above 1 (or null for no growth rule)");
+        }
+
+        if (o.CheckpointEvery <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.CheckpointEvery, "Trainer: CheckpointEvery must be positive");
+        }
+
+        if (o.CheckpointPath is "")
+        {
+            throw new ArgumentException("Trainer: CheckpointPath must be a file path (or null for no checkpoints)", nameof(o));
         }
     }
 }

@@ -25,6 +25,37 @@ public sealed class Generator
     /// <summary>The seed this generator was created from.</summary>
     public ulong Seed { get; }
 
+    /// <summary>
+    /// Everything that decides this generator's future draws, as a value: save it (a training checkpoint does) and
+    /// <see cref="FromState"/> gives a generator whose draws continue exactly where this one's stand, as PyTorch's
+    /// <c>Generator.get_state</c>/<c>set_state</c> and NumPy's <c>bit_generator.state</c>.
+    /// </summary>
+    public GeneratorState State => new(Seed, _s0, _s1, _s2, _s3, _spareNormal);
+
+    /// <summary>A generator that continues from <paramref name="state"/>: its draws are those the saved generator would have made next.</summary>
+    /// <exception cref="ArgumentException">The state is all zeros, which xoshiro256** can never reach (it would draw only zeros).</exception>
+    public static Generator FromState(GeneratorState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+        {
+            throw new ArgumentException("Generator.FromState: the state words are all zero, which no generator reaches; was the state saved by Generator.State?", nameof(state));
+        }
+
+        if (state.SpareNormal is { } spare && !double.IsFinite(spare))
+        {
+            throw new ArgumentException($"Generator.FromState: the spare normal draw must be finite, got {spare}.", nameof(state));
+        }
+
+        return new Generator(state);
+    }
+
+    private Generator(GeneratorState state)
+    {
+        Seed = state.Seed;
+        (_s0, _s1, _s2, _s3) = (state.S0, state.S1, state.S2, state.S3);
+        _spareNormal = state.SpareNormal;
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
@@ -113,3 +144,12 @@ public sealed class Generator
         return z ^ (z >> 31);
     }
 }
+
+/// <summary>A <see cref="Generator"/>'s full state (see <see cref="Generator.State"/>), an immutable value.</summary>
+/// <param name="Seed">The seed the generator was created from (kept for <see cref="Generator.Seed"/>; the words below decide the draws).</param>
+/// <param name="S0">xoshiro256** state word 0.</param>
+/// <param name="S1">xoshiro256** state word 1.</param>
+/// <param name="S2">xoshiro256** state word 2.</param>
+/// <param name="S3">xoshiro256** state word 3.</param>
+/// <param name="SpareNormal">The second draw of the last polar-method pair, returned by the next <see cref="Generator.NextNormal"/> (null when none is pending).</param>
+public readonly record struct GeneratorState(ulong Seed, ulong S0, ulong S1, ulong S2, ulong S3, double? SpareNormal);

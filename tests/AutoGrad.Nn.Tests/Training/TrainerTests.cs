@@ -119,7 +119,7 @@ public class TrainerTests
     [Fact]
     public void DivergenceAndBadOptionsAreClearErrors()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => Trainer.Fit((p, x) => Net.Apply(p, x) * 1e30, Net.Init(new Generator(1)),
+        var ex = Assert.Throws<TrainingDivergedException>(() => Trainer.Fit((p, x) => Net.Apply(p, x) * 1e30, Net.Init(new Generator(1)),
             (o, y) => Loss.MeanSquaredError(o * o, o * 0.0), new GradientDescent(1e10), Datasets.Xor(), new TrainOptions { Epochs = 5 }));
         Assert.Contains("Training diverged", ex.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Train(new TrainOptions { Epochs = 0 }));
