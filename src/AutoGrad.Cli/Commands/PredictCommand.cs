@@ -73,6 +73,7 @@ internal static class PredictCommand
             console.Write(table);
             return 0;
         }));
+        AnomalyOption.AddTo(command);
         return command;
     }
 

@@ -187,6 +187,7 @@ internal static class TrainCommand
             return 0;
         }));
 
+        AnomalyOption.AddTo(command);
         return command;
     }
 }
