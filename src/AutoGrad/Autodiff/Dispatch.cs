@@ -11,7 +11,7 @@ namespace AutoGrad.Autodiff;
 /// </summary>
 internal static class Dispatch
 {
-    /// <summary>Applies a primitive called from inside the library (a derivative rule), where no user line applies.</summary>
+    /// <summary>Applies a primitive with no caller line to give (an op inside a derivative rule, a custom function called through its delegate).</summary>
     public static Tensor Apply(Primitive primitive, params Tensor[] inputs) => Apply(primitive, CallSite.Unknown, inputs);
 
     /// <summary>Applies a primitive called from <paramref name="site"/> (unknown for operators, which have no caller info).</summary>
