@@ -54,8 +54,8 @@ public static class AbCompare
             var t = new double[steps.Length];
             for (int r = 0; r < rounds; r++)
             {
-                // Every round starts each build from the same freshly set-up state: a step's cost moves as training moves
-                // the weights (subnormal values), and a slower build would otherwise have trained less by the next round.
+                // Every round starts each build from the same freshly set-up state: a slower build would otherwise have
+                // trained less by the next round, and time a different state.
                 for (int k = 0; k < steps.Length; k++)
                 {
                     steps[k] = Ready(make(k switch { 0 => a, 1 => b, 2 => b2, _ => a2 }));
