@@ -18,14 +18,17 @@ internal enum NonFinite
 /// </summary>
 internal static class FiniteScan
 {
-    /// <summary>The kinds of non-finite value in <paramref name="t"/>'s concrete value (int32 tensors never have any).</summary>
+    /// <summary>
+    /// The kinds of non-finite value in <paramref name="t"/>'s concrete value (int32 tensors never have any). A donated
+    /// input whose buffer the op's result now occupies has no values left to read; it counts as finite.
+    /// </summary>
     public static NonFinite Of(Tensor t)
     {
         var storage = t.ConcreteStorage;
         int n = t.Size;
         return storage switch
         {
-            _ when storage.DType == DType.Int32 => NonFinite.None,
+            _ when storage.DType == DType.Int32 || storage.IsReleased => NonFinite.None,
             CpuStorage<float> f => Of(f.Data.AsSpan(0, n)),
             CpuStorage<double> d => Of(d.Data.AsSpan(0, n)),
             _ => Of(HostCopy(storage, n)),

@@ -205,6 +205,17 @@ public class AnomalyModeTests
     }
 
     [Fact]
+    public void AnOpThatTookADonatedInputsBuffer_IsStillReported()
+    {
+        // The result overwrote w's buffer, so w cannot be read back: the report must still come, as an anomaly.
+        var w = Vec(1e308, 1.0);
+        using var anomaly = Anomaly.Detect();
+        var ex = Assert.Throws<AnomalyException>(() => Tensor.Axpby(1, w.Donate(), 1e308, Vec(1.0, 1.0)));
+        AssertAt(ex, "Axpby", AnomalyPhase.Forward, Line() - 1);
+        Assert.Contains("produced +Inf at element 0 of its float64[2] result", ex.Message);
+    }
+
+    [Fact]
     public void NaNMadeFromInfiniteInputs_IsNew()
     {
         // ∞ − ∞: the inputs held infinities but no NaN, so the NaN is this op's (a fully masked row, say).
