@@ -6,7 +6,8 @@ namespace AutoGrad.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project benchmarks/AutoGrad.Benchmarks -- --filter '*'</c>
 /// (or a narrower filter such as <c>*MatMul*</c>); results go to BenchmarkDotNet.Artifacts/.
 /// With the single argument <c>compare</c> it times the side-by-side workloads instead (see benchmarks/compare);
-/// <c>compare gemm</c> times the square products alone.
+/// <c>compare gemm</c> times the square products alone; <c>ab DIR_A DIR_B [ROUNDS] [SECONDS]</c> times the MLP step of two
+/// builds in one process (see benchmarks/compare/ab.sh).
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,13 @@ public static class Program
         if (args is ["compare"] or ["compare", "gemm"])
         {
             Compare.Run(gemmOnly: args.Length == 2);
+            return;
+        }
+
+        if (args is ["ab", var dirA, var dirB, ..])
+        {
+            AbCompare.Run(dirA, dirB, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20,
+                args.Length > 4 ? double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 0.2);
             return;
         }
 

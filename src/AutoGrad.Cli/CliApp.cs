@@ -57,7 +57,7 @@ internal static class CliApp
         {
             return body();
         }
-        catch (Exception e) when (e is CliException or ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (e is CliException or ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or FormatException or AnomalyException)
         {
             // Plain text, unwrapped, on the error stream: one line whatever the terminal width.
             ErrorStream.WriteLine($"error: {OneLine(e.Message)}");

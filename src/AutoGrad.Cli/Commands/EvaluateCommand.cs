@@ -46,6 +46,7 @@ internal static class EvaluateCommand
 
             return 0;
         }));
+        AnomalyOption.AddTo(command);
         return command;
     }
 }

@@ -81,6 +81,7 @@ internal static class PredictCommand
 
             return 0;
         }));
+        AnomalyOption.AddTo(command);
         return command;
     }
 

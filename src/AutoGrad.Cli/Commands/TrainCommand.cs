@@ -202,6 +202,7 @@ internal static class TrainCommand
             return 0;
         }));
 
+        AnomalyOption.AddTo(command);
         return command;
     }
 }

@@ -27,6 +27,8 @@ namespace AutoGrad;
 /// The step function follows <see cref="Transforms.Jit"/>'s rules (no host reads of input-dependent values, no host
 /// random draws) and must return a new state of the state's structure, shapes and dtypes. Calls take turns. A Run that
 /// fails part-way (a data error found by a kernel) may have updated part of the state; the step then refuses further use.
+/// While anomaly mode is on (<see cref="Anomaly.Detect(string, int)"/>) a Run executes the step eagerly, op by op, and
+/// writes the new state only once the whole step succeeded: an <see cref="AnomalyException"/> leaves the state as it was.
 /// </remarks>
 public sealed class CompiledStep
 {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AutoGrad.Ops;
 
 namespace AutoGrad.Autodiff;
@@ -5,11 +6,16 @@ namespace AutoGrad.Autodiff;
 /// <summary>
 /// Applies a primitive to tensors that may be traced at any number of levels: strip the highest level,
 /// apply to the primals (recursively, so lower levels record too), then let that level's trace lift the
-/// result. With no trace involved this is just the backend call.
+/// result. With no trace involved this is just the backend call. In anomaly mode every result is checked where it is
+/// computed, and tape nodes keep the caller's line for the checks of derivative rules.
 /// </summary>
 internal static class Dispatch
 {
-    public static Tensor Apply(Primitive primitive, params Tensor[] inputs)
+    /// <summary>Applies a primitive with no caller line to give (an op inside a derivative rule, a custom function called through its delegate).</summary>
+    public static Tensor Apply(Primitive primitive, params Tensor[] inputs) => Apply(primitive, CallSite.Unknown, inputs);
+
+    /// <summary>Applies a primitive called from <paramref name="site"/> (unknown for operators, which have no caller info).</summary>
+    public static Tensor Apply(Primitive primitive, CallSite site, params Tensor[] inputs)
     {
         Trace? top = null;
         foreach (var input in inputs)
@@ -42,7 +48,7 @@ internal static class Dispatch
 
         if (top is null)
         {
-            return primitive.Forward(inputs);
+            return Checked(primitive, site, inputs, primitive.Forward(inputs));
         }
 
         if ((!primitive.Differentiable && !top.RecordsNonDifferentiable) || top.Level <= TraceStack.NoGradBoundary)
@@ -59,12 +65,18 @@ internal static class Dispatch
             DonationGate.Close();
             try
             {
-                return primitive.Forward(concrete);
+                return Checked(primitive, site, concrete, primitive.Forward(concrete));
             }
             finally
             {
                 DonationGate.Reopen();
             }
+        }
+
+        if (Anomaly.IsOn)
+        {
+            // Resolved once, here, for every level: an operator's line is only on the stack now, not when backward runs.
+            site = AnomalyCheck.RecordSite(site);
         }
 
         var primals = new Tensor[inputs.Length];
@@ -77,13 +89,25 @@ internal static class Dispatch
         DonationGate.Close(); // also on threads that record onto another thread's trace
         try
         {
-            output = Apply(primitive, primals);
+            output = Apply(primitive, site, primals);
         }
         finally
         {
             DonationGate.Reopen();
         }
 
-        return top.Process(primitive, inputs, primals, output);
+        return top.Process(primitive, inputs, primals, output, site);
+    }
+
+    /// <summary>The forward result, after anomaly mode's check when it is on (one static read when it is off).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Tensor Checked(Primitive primitive, CallSite site, Tensor[] inputs, Tensor output)
+    {
+        if (Anomaly.IsOn)
+        {
+            AnomalyCheck.Forward(primitive, site, inputs, output);
+        }
+
+        return output;
     }
 }

@@ -10,7 +10,7 @@ internal sealed class ForwardTrace(string transform) : Trace(transform)
 {
     public Tensor NewDual(Tensor primal, Tensor tangent) => new(this, primal, -1, tangent);
 
-    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output)
+    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output, CallSite site)
     {
         var tangents = new Tensor?[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -18,7 +18,7 @@ internal sealed class ForwardTrace(string transform) : Trace(transform)
             tangents[i] = inputs[i].Trace == this ? inputs[i].Tangent : null;
         }
 
-        var tangent = primitive.Jvp(tangents, primals, output);
+        var tangent = AnomalyCheck.Active ? AnomalyCheck.Jvp(primitive, site, tangents, primals, output) : primitive.Jvp(tangents, primals, output);
         return new Tensor(this, output, -1, tangent);
     }
 }

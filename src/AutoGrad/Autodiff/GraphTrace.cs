@@ -41,7 +41,7 @@ internal sealed class GraphTrace(string transform) : Trace(transform)
         }
     }
 
-    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output)
+    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output, CallSite site)
     {
         lock (_append)
         {

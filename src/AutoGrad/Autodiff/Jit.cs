@@ -37,6 +37,12 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
             return Checked(f(inputs)); // inside another function's trace: inlined into its recording, as jit of jit
         }
 
+        if (Anomaly.IsOn)
+        {
+            // A replay runs kernels only, with no op to check or name: anomaly mode runs f itself, op by op.
+            return Checked(f(inputs));
+        }
+
         lock (_gate)
         {
             _leaves.Clear();
@@ -96,6 +102,11 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
                 throw new InvalidOperationException($"CompiledStep at {site}: Run was given tensors traced by a transform; a step that updates its own state cannot be differentiated. Differentiate inside the step.");
             }
 
+            if (Anomaly.IsOn)
+            {
+                return RunOwnedEagerly(call);
+            }
+
             foreach (var entry in _entries)
             {
                 if (entry.Matches(call, _leaves))
@@ -123,6 +134,45 @@ internal sealed class JitFunction(Func<TensorTree, TensorTree> f, CallSite site,
             {
                 _leaves.Clear();
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="InvokeOwned"/> in anomaly mode: runs the step op by op, as tracing would but recording nothing, then stores
+    /// the new state. The state is written only after the whole step succeeded, so an anomaly leaves it as it was.
+    /// </summary>
+    private TensorTree RunOwnedEagerly(TensorTree call)
+    {
+        // As while tracing, no op may take a donated buffer (the state's own, which an optimizer donates to its update);
+        // the donation marks the step sets are taken back, so the state's signature stays what the traces expect.
+        var donated = new bool[_leaves.Count];
+        for (int i = 0; i < donated.Length; i++)
+        {
+            donated[i] = _leaves[i].Storage!.IsDonated;
+        }
+
+        try
+        {
+            TensorTree outputs;
+            DonationGate.Close();
+            try
+            {
+                outputs = Checked(f(call));
+            }
+            finally
+            {
+                DonationGate.Reopen();
+                for (int i = 0; i < donated.Length; i++)
+                {
+                    _leaves[i].Storage!.IsDonated = donated[i];
+                }
+            }
+
+            return JitEntry.StoreState(outputs, _leaves, stateLeaves);
+        }
+        finally
+        {
+            _leaves.Clear(); // hold no caller tensors between calls
         }
     }
 

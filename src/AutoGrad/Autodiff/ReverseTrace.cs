@@ -18,10 +18,10 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
     /// <summary>Registers <paramref name="value"/> as an input to differentiate with respect to.</summary>
     public Tensor NewVariable(Tensor value)
     {
-        return new Tensor(this, value, Append(new TapeNode(null, [], value, [])), null);
+        return new Tensor(this, value, Append(new TapeNode(null, [], value, [], CallSite.Unknown)), null);
     }
 
-    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output)
+    public override Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output, CallSite site)
     {
         var parents = new int[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
@@ -29,7 +29,7 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
             parents[i] = inputs[i].Trace == this ? inputs[i].NodeId : -1;
         }
 
-        return new Tensor(this, output, Append(new TapeNode(primitive, primals, output, parents)), null);
+        return new Tensor(this, output, Append(new TapeNode(primitive, primals, output, parents, site)), null);
     }
 
     private int Append(TapeNode node)
@@ -69,6 +69,7 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
             cotangents = new Tensor?[output.NodeId + 1];
             cotangents[output.NodeId] = seed;
             var neededByArity = new bool[]?[4];
+            bool anomaly = AnomalyCheck.Active;
             for (int id = output.NodeId; id >= 0; id--)
             {
                 var g = cotangents[id];
@@ -93,7 +94,9 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
                     continue;
                 }
 
-                var inputCotangents = node.Primitive.Vjp(g, node.Primals, node.Output, needed);
+                var inputCotangents = anomaly
+                    ? AnomalyCheck.Vjp(node.Primitive, node.Site, g, node.Primals, node.Output, needed)
+                    : node.Primitive.Vjp(g, node.Primals, node.Output, needed);
                 for (int i = 0; i < needed.Length; i++)
                 {
                     var c = inputCotangents[i];
@@ -110,7 +113,9 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
                             $"AutoGrad internal error: the VJP of {node.Primitive.Name} returned a {c.DType.Name()}{c.Shape} cotangent for a {primal.DType.Name()}{primal.Shape} input.");
                     }
 
-                    cotangents[parent] = cotangents[parent] is { } acc ? acc + c : c;
+                    cotangents[parent] = cotangents[parent] is not { } acc ? c
+                        : anomaly ? AnomalyCheck.Accumulate(node.Primitive, node.Site, node.Primals, i, acc, c)
+                        : acc + c;
                 }
 
                 cotangents[id] = null; // release as we go
@@ -166,6 +171,7 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
             }
         }
 
+        bool anomaly = AnomalyCheck.Active;
         for (int id = 0; id <= output.NodeId; id++)
         {
             var node = _nodes[id];
@@ -185,12 +191,15 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
 
             if (any)
             {
-                tangentOf[id] = node.Primitive.Jvp(inputTangents, node.Primals, node.Output);
+                tangentOf[id] = anomaly
+                    ? AnomalyCheck.Jvp(node.Primitive, node.Site, inputTangents, node.Primals, node.Output)
+                    : node.Primitive.Jvp(inputTangents, node.Primals, node.Output);
             }
         }
 
         return tangentOf[output.NodeId] ?? Tensor.ZerosLike(output);
     }
 
-    private sealed record TapeNode(Primitive? Primitive, Tensor[] Primals, Tensor Output, int[] Parents);
+    // Site: the forward call's line, named by anomaly mode when a derivative rule of this node produces a NaN.
+    private sealed record TapeNode(Primitive? Primitive, Tensor[] Primals, Tensor Output, int[] Parents, CallSite Site);
 }

@@ -44,7 +44,8 @@ internal abstract class Trace
 
     /// <summary>
     /// Lifts the result of <paramref name="primitive"/> to this level: <paramref name="primals"/> are the
-    /// inputs with this level stripped and <paramref name="output"/> the primitive applied to them.
+    /// inputs with this level stripped and <paramref name="output"/> the primitive applied to them; <paramref name="site"/>
+    /// is the call's line (resolved from the stack in anomaly mode), for anomaly mode's messages.
     /// </summary>
-    public abstract Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output);
+    public abstract Tensor Process(Primitive primitive, Tensor[] inputs, Tensor[] primals, Tensor output, CallSite site);
 }

@@ -24,7 +24,8 @@ public static partial class Transforms
     /// </list>
     /// <para>Under a transform (the inputs traced by <c>Grad</c>, <c>Jvp</c>, …) and inside another compiled function's
     /// trace, <paramref name="f"/> simply runs, so compiled functions compose with every transform. Calls from several
-    /// threads take turns.</para>
+    /// threads take turns. While anomaly mode is on (<see cref="Anomaly.Detect(string, int)"/>) <paramref name="f"/> runs
+    /// eagerly too, op by op, so that each op is checked; nothing is traced or replayed until it is off.</para>
     /// <para>Outputs get fresh pooled buffers, except where an input was donated (<see cref="Tensor.Donate"/>,
     /// <see cref="TensorTree.Donate"/>; JAX's <c>donate_argnums</c>): an output of its dtype and length is then written over
     /// it when nothing reads the input afterwards (a parameter update p − lr·g), and the donor fails on use. Donation, like

@@ -27,7 +27,7 @@ internal sealed class ActivationGradPrimitive(ActivationGradKind kind) : Primiti
     {
         string op = NameOf(kind);
         FusedChecks.Operands(op, site, s, g);
-        return Dispatch.Apply(new ActivationGradPrimitive(kind), s, g);
+        return Dispatch.Apply(new ActivationGradPrimitive(kind), site, s, g);
     }
 
     public override Tensor Forward(Tensor[] inputs)

@@ -16,7 +16,11 @@ internal sealed class CustomPrimitive(
 {
     public override string Name => "Custom";
 
-    private string Label => $"Custom({name})";
+    /// <summary>The name in messages, e.g. <c>Custom(lse)</c>.</summary>
+    public string Label => $"Custom({name})";
+
+    /// <summary>Where the custom function was defined (its call line is not known: it is called through a delegate).</summary>
+    public CallSite DefinedAt => site;
 
     public override Tensor Forward(Tensor[] inputs)
     {

@@ -78,7 +78,7 @@ internal sealed class BinaryPrimitive(BinaryRow row, int[] outShape) : Primitive
         OpCheck.Floating(row.Name, site, b);
         OpCheck.SameDTypeAndDevice(row.Name, site, a, b);
         var shape = OpCheck.Broadcast(row.Name, site, a.Dims, b.Dims);
-        return Autodiff.Dispatch.Apply(new BinaryPrimitive(row, shape), a, b);
+        return Autodiff.Dispatch.Apply(new BinaryPrimitive(row, shape), site, a, b);
     }
 
     public override Tensor Forward(Tensor[] inputs)

@@ -59,7 +59,7 @@ internal sealed class UnaryPrimitive(UnaryRow row, double p0 = 0, double p1 = 0)
     public static Tensor Apply(UnaryRow row, Tensor x, CallSite site, double p0 = 0, double p1 = 0)
     {
         OpCheck.Floating(row.Name, site, x);
-        return Autodiff.Dispatch.Apply(new UnaryPrimitive(row, p0, p1), x);
+        return Autodiff.Dispatch.Apply(new UnaryPrimitive(row, p0, p1), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)

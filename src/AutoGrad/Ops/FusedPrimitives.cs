@@ -16,7 +16,7 @@ internal sealed class AxpbyPrimitive(double alpha, double beta, bool squareY) : 
         string op = squareY ? "AxpbySquare" : "Axpby";
         FusedChecks.Operands(op, site, x, y);
         FusedChecks.Finite(op, site, ("alpha", alpha), ("beta", beta));
-        return Dispatch.Apply(new AxpbyPrimitive(alpha, beta, squareY), x, y);
+        return Dispatch.Apply(new AxpbyPrimitive(alpha, beta, squareY), site, x, y);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -58,7 +58,7 @@ internal sealed class AdaptiveStepPrimitive(double eps) : Primitive
         FusedChecks.Scalar("AdaptiveStep", site, "alpha", alpha, x);
         FusedChecks.Scalar("AdaptiveStep", site, "gamma", gamma, x);
         FusedChecks.Finite("AdaptiveStep", site, ("eps", eps));
-        return Dispatch.Apply(new AdaptiveStepPrimitive(eps), x, alpha, y, z, gamma);
+        return Dispatch.Apply(new AdaptiveStepPrimitive(eps), site, x, alpha, y, z, gamma);
     }
 
     public override Tensor Forward(Tensor[] inputs)

@@ -62,7 +62,7 @@ internal sealed class TakeAlongAxisPrimitive(int axis, CallSite site) : Primitiv
             throw site.Error("TakeAlongAxis", $"axis {layout.Axis} of {x.Shape} is empty, nothing to take");
         }
 
-        return Dispatch.Apply(new TakeAlongAxisPrimitive(layout.Axis, site), x, indices);
+        return Dispatch.Apply(new TakeAlongAxisPrimitive(layout.Axis, site), site, x, indices);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -107,7 +107,7 @@ internal sealed class ScatterAddPrimitive(int axis, int[] dims, CallSite site) :
             throw site.Error("ScatterAdd", $"source {g.Shape} must have the shape of indices {indices.Shape}");
         }
 
-        return Dispatch.Apply(new ScatterAddPrimitive(layout.Axis, (int[])dims.Clone(), site), g, indices);
+        return Dispatch.Apply(new ScatterAddPrimitive(layout.Axis, (int[])dims.Clone(), site), site, g, indices);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -150,7 +150,7 @@ internal sealed class WherePrimitive(int[] outShape) : Primitive
         OpCheck.SameDevice("Where", site, condition, a);
         var shape = OpCheck.Broadcast("Where", site, OpCheck.Broadcast("Where", site, condition.Dims, a.Dims), b.Dims);
         var c = condition.DType == a.DType ? condition : condition.Detach().To(a.DType);
-        return Dispatch.Apply(new WherePrimitive(shape), c, a, b);
+        return Dispatch.Apply(new WherePrimitive(shape), site, c, a, b);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -203,7 +203,7 @@ internal sealed class OneHotPrimitive(int classes, DType dtype, CallSite site) :
         OpCheck.DefinedDType("OneHot", site, dtype);
         OpCheck.Size("OneHot", site, [.. labels.Dims, classes]);
 
-        return Dispatch.Apply(new OneHotPrimitive(classes, dtype, site), labels);
+        return Dispatch.Apply(new OneHotPrimitive(classes, dtype, site), site, labels);
     }
 
     public override Tensor Forward(Tensor[] inputs)

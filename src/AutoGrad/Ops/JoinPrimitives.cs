@@ -46,7 +46,7 @@ internal sealed class ConcatPrimitive(int axis) : Primitive
             }
         }
 
-        return parts.Length == 1 ? first : Dispatch.Apply(new ConcatPrimitive(a), parts);
+        return parts.Length == 1 ? first : Dispatch.Apply(new ConcatPrimitive(a), site, parts);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -129,7 +129,7 @@ internal sealed class SlicePrimitive(int[] starts, int[] stops, int[] steps) : P
             s1[i] = Math.Max(b, a);
         }
 
-        return Dispatch.Apply(new SlicePrimitive(s0, s1, (int[])steps.Clone()), x);
+        return Dispatch.Apply(new SlicePrimitive(s0, s1, (int[])steps.Clone()), site, x);
     }
 
     /// <summary>x[..., start:stop, ...] along one axis (bounds already valid).</summary>

@@ -21,7 +21,7 @@ internal sealed class MatMulAddPrimitive : Primitive
     public static Tensor Apply(Tensor x, Tensor weight, Tensor bias, CallSite site, Tensor? original = null)
     {
         Check(site, x, weight, bias, original ?? x);
-        return Dispatch.Apply(Instance, x, weight, bias);
+        return Dispatch.Apply(Instance, site, x, weight, bias);
     }
 
     /// <summary>Float operands of one dtype and device, x of rank 2, and sizes that agree.</summary>

@@ -17,7 +17,7 @@ internal sealed class MatMulPrimitive(bool transposeA, bool transposeB) : Primit
     {
         var p = new MatMulPrimitive(transposeA, transposeB);
         p.OutDims(a, b, site);
-        return Dispatch.Apply(p, a, b);
+        return Dispatch.Apply(p, site, a, b);
     }
 
     private (int M, int N, int K) Sizes(Tensor a, Tensor b)

@@ -102,7 +102,7 @@ internal sealed class SumPrimitive(int[] axes, bool keepDims) : Primitive
     public static Tensor Apply(Tensor x, int[]? axes, bool keepDims, CallSite site)
     {
         OpCheck.Floating("Sum", site, x);
-        return Dispatch.Apply(new SumPrimitive(OpCheck.Axes("Sum", site, axes, x.Rank), keepDims), x);
+        return Dispatch.Apply(new SumPrimitive(OpCheck.Axes("Sum", site, axes, x.Rank), keepDims), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -148,7 +148,7 @@ internal sealed class ExtremePrimitive(bool max, int[] axes, bool keepDims) : Pr
             throw site.Error(name, "empty input");
         }
 
-        return Dispatch.Apply(new ExtremePrimitive(max, resolved, keepDims), x);
+        return Dispatch.Apply(new ExtremePrimitive(max, resolved, keepDims), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -194,7 +194,7 @@ internal sealed class ArgReducePrimitive(bool max, int axis, bool keepDims) : Pr
             throw site.Error(name, $"axis {a} of {x.Shape} has size 0");
         }
 
-        return Dispatch.Apply(new ArgReducePrimitive(max, a, keepDims), x);
+        return Dispatch.Apply(new ArgReducePrimitive(max, a, keepDims), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)

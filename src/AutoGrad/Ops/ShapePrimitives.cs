@@ -50,7 +50,7 @@ internal sealed class ReshapePrimitive(int[] newShape) : Primitive
             throw site.Error("Reshape", $"cannot reshape {x.Shape} ({x.Size} elements) to {Shape.Format(shape)} ({known} elements)");
         }
 
-        return x.Dims.AsSpan().SequenceEqual(resolved) ? x : Dispatch.Apply(new ReshapePrimitive(resolved), x);
+        return x.Dims.AsSpan().SequenceEqual(resolved) ? x : Dispatch.Apply(new ReshapePrimitive(resolved), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs) => new(inputs[0].Storage!, newShape, inputs[0].Device);
@@ -91,7 +91,7 @@ internal sealed class PermutePrimitive(int[] perm) : Primitive
             identity &= perm[i] == i;
         }
 
-        return identity ? x : Dispatch.Apply(new PermutePrimitive(perm), x);
+        return identity ? x : Dispatch.Apply(new PermutePrimitive(perm), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -151,7 +151,7 @@ internal sealed class BroadcastToPrimitive(int[] shape) : Primitive
 
         OpCheck.Size("BroadcastTo", site, shape);
 
-        return x.Dims.AsSpan().SequenceEqual(shape) ? x : Dispatch.Apply(new BroadcastToPrimitive((int[])shape.Clone()), x);
+        return x.Dims.AsSpan().SequenceEqual(shape) ? x : Dispatch.Apply(new BroadcastToPrimitive((int[])shape.Clone()), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)
@@ -185,7 +185,7 @@ internal sealed class CastPrimitive(DType target, CallSite site) : Primitive
             throw site.Error("Cast", $"unknown dtype {(int)dtype} for {OpCheck.Describe(x)}");
         }
 
-        return x.DType == dtype ? x : Dispatch.Apply(new CastPrimitive(dtype, site), x);
+        return x.DType == dtype ? x : Dispatch.Apply(new CastPrimitive(dtype, site), site, x);
     }
 
     public override Tensor Forward(Tensor[] inputs)

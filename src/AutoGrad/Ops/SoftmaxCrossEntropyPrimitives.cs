@@ -19,7 +19,7 @@ internal sealed class SoftmaxCrossEntropyPrimitive(CallSite site) : Primitive
     public static Tensor Apply(Tensor logits, Tensor labels, CallSite site)
     {
         Check(OpName, site, logits, labels);
-        return Dispatch.Apply(new SoftmaxCrossEntropyPrimitive(site), logits, labels);
+        return Dispatch.Apply(new SoftmaxCrossEntropyPrimitive(site), site, logits, labels);
     }
 
     /// <summary>Float logits [n, classes ≥ 1] and int32 labels [n] on one device.</summary>
@@ -95,7 +95,7 @@ internal sealed class SoftmaxCrossEntropyGradPrimitive(CallSite site) : Primitiv
             throw site.Error(OpName, $"the cotangent must have one value per row of logits {OpCheck.Describe(logits)}, got {OpCheck.Describe(c)}");
         }
 
-        return Dispatch.Apply(new SoftmaxCrossEntropyGradPrimitive(site), logits, labels, c);
+        return Dispatch.Apply(new SoftmaxCrossEntropyGradPrimitive(site), site, logits, labels, c);
     }
 
     public override Tensor Forward(Tensor[] inputs)
