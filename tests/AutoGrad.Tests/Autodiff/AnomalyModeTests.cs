@@ -401,4 +401,15 @@ public class AnomalyModeTests
         step.Run(new TensorTree()); // off: the step is still usable, and the infinity flows
         Assert.Equal([0.5, double.NegativeInfinity], step.State["w"].ToDoubleArray());
     }
+
+    [Fact]
+    public void NaNFromACustomJvpRule_IsTheCustomOpsJvp()
+    {
+        var bad = Custom.Jvp((Tensor x) => x * 2.0, (x, y, t) => t * ((x - x) / (x - x)), name: "badjvp");
+        int defined = Line() - 1;
+        using var anomaly = Anomaly.Detect();
+        var ex = Assert.Throws<AnomalyException>(() => Jvp((Tensor t) => bad(t), Vec(1.0), Vec(1.0)));
+        AssertAt(ex, "Custom(badjvp)", AnomalyPhase.Jvp, Line() - 1);
+        Assert.EndsWith($"; the custom function was defined at {File}:{defined}", ex.Message);
+    }
 }
