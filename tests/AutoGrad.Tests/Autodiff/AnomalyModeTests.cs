@@ -67,7 +67,7 @@ public class AnomalyModeTests
             $"Sqrt backward at {File}:{line}: the VJP rule produced +Inf at element 0 of the float64[2] gradient of input 0, " +
             "from inputs float64[2], output float64[2] and cotangent float64[2] (all finite)",
             report);
-        DocExamples.AssertShown("debugging-anomaly.md", Path.Combine("Autodiff", "AnomalyModeTests.cs"), "ANOMALY", "Anomaly.Detect");
+        DocExamples.AssertShown("debugging.md", Path.Combine("Autodiff", "AnomalyModeTests.cs"), "ANOMALY", "Anomaly.Detect");
     }
 
     [Fact]
