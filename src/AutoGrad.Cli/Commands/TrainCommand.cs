@@ -198,7 +198,7 @@ internal static class TrainCommand
                 File.WriteAllText(Path.Combine(staging, "history.csv"), result.History.ToCsv());
                 return ["model.safetensors", "history.csv", .. Plots.SaveCurves(result.History, staging)];
             });
-            console.MarkupLine($"saved [bold]{Markup.Escape(Path.Combine(outDir, "model.safetensors"))}[/], history.csv, loss.png{(source.Train.IsClassification ? ", accuracy.png" : "")}");
+            console.MarkupLine($"saved [bold]{Markup.Escape(Path.Combine(outDir, "model.safetensors"))}[/], history.csv, loss.png{(source.Train.IsClassification ? ", accuracy.png" : "")}{(options.CheckpointPath is not null ? ", checkpoint.safetensors (for --resume)" : "")}");
             return 0;
         }));
 
