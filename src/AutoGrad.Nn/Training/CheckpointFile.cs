@@ -123,14 +123,7 @@ internal static class CheckpointFile
         w.WriteString("optimizer", c.Optimizer);
         w.WriteStartObject("data");
         w.WriteString("training", c.TrainingData);
-        if (c.ValidationData is { } validation)
-        {
-            w.WriteString("validation", validation);
-        }
-        else
-        {
-            w.WriteNull("validation");
-        }
+        w.WriteString("validation", c.ValidationData); // JSON null when there is none
 
         w.WriteEndObject();
         var o = c.Options;
@@ -147,14 +140,7 @@ internal static class CheckpointFile
         w.WriteBoolean("compile", o.Compile);
         WriteDouble(w, "divergence_factor", o.DivergenceFactor);
         w.WriteNumber("checkpoint_every", o.CheckpointEvery);
-        if (o.CheckpointPath is { } checkpointPath)
-        {
-            w.WriteString("checkpoint_path", checkpointPath);
-        }
-        else
-        {
-            w.WriteNull("checkpoint_path");
-        }
+        w.WriteString("checkpoint_path", o.CheckpointPath); // JSON null when there is none
 
         w.WriteEndObject();
         w.WriteStartObject("metadata");
