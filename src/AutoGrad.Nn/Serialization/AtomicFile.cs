@@ -106,9 +106,9 @@ public static class AtomicFile
                 {
                     File.Delete(file);
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    // Another writer is cleaning up too; either way the file goes.
+                    // Another writer is cleaning up too, or the file is another user's: neither may fail this save.
                 }
             }
         }

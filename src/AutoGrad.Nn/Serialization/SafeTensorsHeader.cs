@@ -64,6 +64,11 @@ internal static class SafeTensorsHeader
 
         using (doc)
         {
+            if (FirstBadString(header.Span[..end]) is { } bad)
+            {
+                throw ModelFileError.Reject(path, "header", $"holds the string {bad}, an escaped lone surrogate (not valid UTF-16)");
+            }
+
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw ModelFileError.Reject(path, "header", $"must be a JSON object, not {doc.RootElement.ValueKind}");
@@ -91,6 +96,31 @@ internal static class SafeTensorsHeader
             CheckLayout(path, entries, dataLength);
             return (entries, metadata ?? []);
         }
+    }
+
+    /// <summary>
+    /// The raw text of the first string or property name whose escapes decode to invalid UTF-16 (<c>"\ud800"</c>), else
+    /// null. Such JSON parses, but reading the string throws <see cref="InvalidOperationException"/>, so it is caught here.
+    /// </summary>
+    public static string? FirstBadString(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return "\"" + Encoding.UTF8.GetString(reader.ValueSpan) + "\"";
+                }
+            }
+        }
+
+        return null;
     }
 
     private static Dictionary<string, string> ReadMetadata(string path, JsonElement value)

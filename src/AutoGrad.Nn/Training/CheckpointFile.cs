@@ -307,6 +307,11 @@ internal static class CheckpointFile
                 throw new InvalidDataException($"{path}: the checkpoint's '{entry}' metadata is not valid JSON ({e.Message})");
             }
 
+            if (Serialization.SafeTensorsHeader.FirstBadString(System.Text.Encoding.UTF8.GetBytes(json)) is { } bad)
+            {
+                throw new InvalidDataException($"{path}: the checkpoint's '{entry}' metadata holds the string {bad}, an escaped lone surrogate (not valid UTF-16)");
+            }
+
             Root = new Node(root, entry);
             if (root.ValueKind != JsonValueKind.Object)
             {

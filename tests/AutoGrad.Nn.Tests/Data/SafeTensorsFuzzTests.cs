@@ -257,7 +257,7 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
         var entry = root[name]!.AsObject();
         var offsets = entry["data_offsets"]!.AsArray();
         var shape = entry["shape"]!.AsArray();
-        switch (random.Next(19))
+        switch (random.Next(20))
         {
             case 0:
                 root.Remove(name);
@@ -326,6 +326,9 @@ public sealed class SafeTensorsFuzzTests(ITestOutputHelper output) : IDisposable
                 return ("escaped name", root.ToJsonString().Replace($"\"{name}\":", "\"" + string.Concat(name.Select(c => $"\\u{(int)c:x4}")) + "\":", StringComparison.Ordinal), true);
             case 17:
                 return ("space padding", root.ToJsonString() + new string(' ', random.Next(1, 40)), true);
+            case 18:
+                // Parses as JSON, but decodes to invalid UTF-16: reading it must not escape as another exception type.
+                return ("escaped lone surrogate", root.ToJsonString().Replace($"\"{name}\":", $"\"{name}\\ud800\":", StringComparison.Ordinal), false);
             default:
                 entry["data_offsets"] = new JsonArray(JsonValue.Create("0"), JsonValue.Create("8"));
                 return ("offsets as strings", root.ToJsonString(), false);

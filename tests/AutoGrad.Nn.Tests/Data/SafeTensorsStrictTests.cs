@@ -117,6 +117,16 @@ public sealed class SafeTensorsStrictTests : IDisposable
         Assert.Contains("header length claims", Rejected(Raw("{}", [], claimedLength: ulong.MaxValue)));
     }
 
+    [Theory]
+    [InlineData("{\"__metadata__\":{\"seed\":\"\\ud800\"}}")]
+    [InlineData("{\"0.\\udc00\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}")]
+    [InlineData("{\"a\":{\"dty\\ud800pe\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}")]
+    [InlineData("{\"a\":{\"dtype\":\"F\\udfff32\",\"shape\":[0],\"data_offsets\":[0,0]}}")]
+    public void EscapedLoneSurrogatesAreInvalidData(string json)
+    {
+        Assert.Contains("an escaped lone surrogate", Rejected(Raw(json, [])));
+    }
+
     private string RawBytes(byte[] header)
     {
         var path = PathOf($"b{Guid.NewGuid():N}.safetensors");
