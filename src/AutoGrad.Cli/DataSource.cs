@@ -12,18 +12,33 @@ internal sealed record DataSource(string Name, Dataset Train, Dataset Test, floa
     /// split 80/20 with the seed and standardized with the training split's statistics; the truth tables
     /// are their own test sets.
     /// </summary>
-    public static DataSource Load(string name, string? dataDir, string? csvPath, string? target, ulong seed, int? limitTrain, int? limitTest, TextWriter log, bool? classification = null)
+    /// <remarks>
+    /// <c>scaling</c> is a saved model's feature statistics: the data is then standardized with these instead of statistics
+    /// recomputed from it, so that a model sees its inputs scaled as in training, whatever data it is evaluated on.
+    /// </remarks>
+    public static DataSource Load(string name, string? dataDir, string? csvPath, string? target, ulong seed, int? limitTrain, int? limitTest, TextWriter log,
+        bool? classification = null, (float[] Mean, float[] Std)? scaling = null)
     {
         DataSource source = name.ToLowerInvariant() switch
         {
             "mnist" => Mnist(dataDir, log),
-            "iris" => Split("iris", Datasets.Iris(), seed),
+            "iris" => Split("iris", Datasets.Iris(), seed, scaling),
             "xor" => new DataSource("xor", Datasets.Xor(), Datasets.Xor(), null, null),
             "and" => new DataSource("and", Datasets.And(), Datasets.And(), null, null),
             "or" => new DataSource("or", Datasets.Or(), Datasets.Or(), null, null),
-            "csv" => Split("csv", LoadCsv(csvPath, target, classification), seed),
+            "csv" => Split("csv", LoadCsv(csvPath, target, classification), seed, scaling),
             _ => throw new CliException($"unknown dataset '{name}'; choose one of: {string.Join(", ", Names)}"),
         };
+
+        if (source.Mean is null && scaling is { } given)
+        {
+            if (given.Mean.Length != source.Train.FeatureCount)
+            {
+                throw new CliException($"the model standardizes {given.Mean.Length} features, but {source.Train.Name} has {source.Train.FeatureCount}");
+            }
+
+            source = new DataSource(source.Name, source.Train.Standardize(given.Mean, given.Std), source.Test.Standardize(given.Mean, given.Std), given.Mean, given.Std);
+        }
 
         return source with { Train = Limit(source.Train, limitTrain, "--limit-train"), Test = Limit(source.Test, limitTest, "--limit-test") };
     }
@@ -50,10 +65,15 @@ internal sealed record DataSource(string Name, Dataset Train, Dataset Test, floa
         return Csv.Load(path, target, classification);
     }
 
-    private static DataSource Split(string name, Dataset all, ulong seed)
+    private static DataSource Split(string name, Dataset all, ulong seed, (float[] Mean, float[] Std)? scaling)
     {
         var (train, test) = all.Split(0.2, new Generator(seed ^ 0x5EED));
-        var (mean, std) = train.FeatureStatistics();
+        if (scaling is { } given && given.Mean.Length != train.FeatureCount)
+        {
+            throw new CliException($"the model standardizes {given.Mean.Length} features, but {all.Name} has {train.FeatureCount}");
+        }
+
+        var (mean, std) = scaling ?? train.FeatureStatistics();
         return new DataSource(name, train.Standardize(mean, std), test.Standardize(mean, std), mean, std);
     }
 

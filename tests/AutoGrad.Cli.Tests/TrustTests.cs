@@ -81,6 +81,40 @@ public sealed class TrustTests : IDisposable
     }
 
     [Fact]
+    public void EvaluateScoresOtherDataWithTheModelsClassNumberingAndScaling()
+    {
+        // Two well-separated classes; the training file lists the cats first.
+        string Rows(string label, double x, int n) => string.Concat(Enumerable.Range(0, n).Select(i => $"{x + i * 0.01:R},{100 + i:R},{label}\n"));
+        var train = Path.Combine(_dir, "pets.csv");
+        File.WriteAllText(train, "weight,height,label\n" + Rows("cat", 1, 40) + Rows("dog", 5, 40));
+        var outDir = Path.Combine(_dir, "pets");
+        var (code, output) = CliRunner.Run("train", "--dataset", "csv", "--csv", train, "--layers", "2-8-2", "--optimizer", "adam", "--lr", "0.05", "--epochs", "30", "--batch", "8", "--output", outDir);
+        Assert.True(code == 0, output);
+        var model = Path.Combine(outDir, "model.safetensors");
+
+        string Accuracy(string text) => text.Split('\n').First(l => l.Contains("│ accuracy", StringComparison.Ordinal)).Split('│', StringSplitOptions.RemoveEmptyEntries)[1].Trim();
+
+        // The dogs first: the CSV numbers dog 0 and cat 1, the model the other way round.
+        var swapped = Path.Combine(_dir, "dogs-first.csv");
+        File.WriteAllText(swapped, "weight,height,label\n" + Rows("dog", 5, 40) + Rows("cat", 1, 40));
+        var (evalCode, evalOutput) = CliRunner.Run("evaluate", "--model", model, "--csv", swapped);
+        Assert.True(evalCode == 0, evalOutput);
+        Assert.Equal("100.00 %", Accuracy(evalOutput));
+
+        // Dogs only: statistics recomputed from this file would scale the inputs far from what the model learned on.
+        var dogs = Path.Combine(_dir, "dogs.csv");
+        File.WriteAllText(dogs, "weight,height,label\n" + Rows("dog", 5, 40));
+        (evalCode, evalOutput) = CliRunner.Run("evaluate", "--model", model, "--csv", dogs);
+        Assert.True(evalCode == 0, evalOutput);
+        Assert.Equal("100.00 %", Accuracy(evalOutput));
+
+        var birds = Path.Combine(_dir, "birds.csv");
+        File.WriteAllText(birds, "weight,height,label\n" + Rows("dog", 5, 20) + Rows("bird", 0.1, 20));
+        (evalCode, evalOutput) = CliRunner.Run("evaluate", "--model", model, "--csv", birds);
+        OneErrorLine(evalCode, evalOutput, "has the class 'bird', which the model does not know (its classes: 'cat', 'dog')");
+    }
+
+    [Fact]
     public void ModelsSavedWithCommaSeparatedListsStillLoad()
     {
         var model = IrisModel();

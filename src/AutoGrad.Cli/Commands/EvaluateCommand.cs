@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using AutoGrad.Nn.Data;
 using AutoGrad.Nn.Training;
 using Spectre.Console;
 
@@ -26,7 +27,8 @@ internal static class EvaluateCommand
             ulong s = parse.GetValue(seed) ?? (m.TryGetValue("seed", out var seedText) && ulong.TryParse(seedText, CultureInfo.InvariantCulture, out var v) ? v : 0UL);
             bool? classes = m.TryGetValue("csv_classification", out var c) ? c == "true" : null;
             var source = DataSource.Load(name, parse.GetValue(dataDir), parse.GetValue(csv) ?? m.GetValueOrDefault("csv"), parse.GetValue(target) ?? m.GetValueOrDefault("target"), s,
-                null, parse.GetValue(limitTest), new ConsoleLog(console), classes);
+                null, parse.GetValue(limitTest), new ConsoleLog(console), classes, saved.Mean is null ? null : (saved.Mean, saved.Std!));
+            source = source with { Test = InModelClasses(saved, source.Test) };
             saved.Spec.Validate(source.Test);
             var loss = LossChoice.Parse(m.GetValueOrDefault("loss", "auto"), source.Test.IsClassification);
             var (testLoss, accuracy) = Trainer.Evaluate((p, x) => saved.Network.Apply(p, x), saved.Parameters, (o, y) => loss(o, y), source.Test, saved.DType);
@@ -48,5 +50,41 @@ internal static class EvaluateCommand
         }));
         AnomalyOption.AddTo(command);
         return command;
+    }
+
+    /// <summary>
+    /// The test set with its labels numbered as the model numbers its classes: a CSV's classes are numbered in the order
+    /// they first appear, so the same classes in another file (or a file with only some of them) would otherwise be
+    /// scored against the wrong outputs.
+    /// </summary>
+    private static Dataset InModelClasses(SavedModel saved, Dataset test)
+    {
+        if (saved.Classes is not { } classes)
+        {
+            return test;
+        }
+
+        if (!test.IsClassification)
+        {
+            throw new CliException($"the model classifies into {classes.Length} classes, but {test.Name} has numeric targets; pass --classification data or the model's dataset");
+        }
+
+        if (test.ClassNames is not { } names || names.SequenceEqual(classes))
+        {
+            return test;
+        }
+
+        var index = new int[names.Count];
+        for (int c = 0; c < names.Count; c++)
+        {
+            index[c] = Array.IndexOf(classes, names[c]);
+            if (index[c] < 0)
+            {
+                throw new CliException($"{test.Name} has the class '{names[c]}', which the model does not know (its classes: {string.Join(", ", classes.Select(n => $"'{n}'"))})");
+            }
+        }
+
+        var labels = test.Labels.Select(l => index[l]).ToArray();
+        return Dataset.Classification(test.Name, test.Features().ToFloatArray(), test.FeatureCount, labels, classes);
     }
 }
