@@ -14,6 +14,8 @@ internal sealed record SavedModel(TensorTree Parameters, ModelSpec Spec, Mlp Net
     /// </summary>
     public static SavedModel Load(string path)
     {
+        // A train run killed while committing its outputs here is finished first, so the model matches its history.
+        RunOutputs.Recover(Path.GetDirectoryName(Path.GetFullPath(path))!);
         if (!File.Exists(path))
         {
             throw new CliException($"model file not found: {path} (train one with `autograd train --output <dir>`)");

@@ -252,6 +252,35 @@ public sealed class TrustTests : IDisposable
         Assert.Equal(4, File.ReadAllLines(Path.Combine(outDir, "history.csv")).Length);
     }
 
+    [Fact]
+    public void ACommitInterruptedAfterItsCommitPointIsFinishedByTheNextCommandThatOpensTheDirectory()
+    {
+        var outDir = Path.Combine(_dir, "interrupted");
+        var (code, output) = CliRunner.Run("train", "--dataset", "iris", "--epochs", "2", "--output", outDir);
+        Assert.True(code == 0, output);
+        var other = Path.Combine(_dir, "other");
+        (code, output) = CliRunner.Run("train", "--dataset", "iris", "--layers", "4-5-3", "--epochs", "3", "--output", other);
+        Assert.True(code == 0, output);
+
+        // What a run killed right after its commit point leaves: the model already moved into place, the rest still in
+        // the commit directory, named after a process that is gone.
+        using var gone = System.Diagnostics.Process.Start("true")!;
+        gone.WaitForExit();
+        var commit = Path.Combine(outDir, $".commit-{gone.Id}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(commit);
+        File.Copy(Path.Combine(other, "model.safetensors"), Path.Combine(outDir, "model.safetensors"), overwrite: true);
+        File.Copy(Path.Combine(other, "history.csv"), Path.Combine(commit, "history.csv"));
+        File.Copy(Path.Combine(other, "loss.png"), Path.Combine(commit, "loss.png"));
+        File.WriteAllText(Path.Combine(commit, ".set"), "model.safetensors\nhistory.csv\nloss.png");
+
+        (code, output) = CliRunner.Run("predict", "--model", Path.Combine(outDir, "model.safetensors"), "--input", "5.1,3.5,1.4,0.2");
+        Assert.True(code == 0, output);
+        Assert.Equal(File.ReadAllText(Path.Combine(other, "history.csv")), File.ReadAllText(Path.Combine(outDir, "history.csv")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(other, "loss.png")), File.ReadAllBytes(Path.Combine(outDir, "loss.png")));
+        Assert.False(File.Exists(Path.Combine(outDir, "accuracy.png")), "the committed set has no accuracy.png: the old one is stale");
+        Assert.False(Directory.Exists(commit));
+    }
+
     private static byte[] IdxFile(byte type, int[] dims, byte[] payload)
     {
         var bytes = new byte[4 + 4 * dims.Length + payload.Length];
