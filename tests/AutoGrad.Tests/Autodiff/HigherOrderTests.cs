@@ -230,7 +230,6 @@ public class HigherOrderTests
     [Fact]
     public void NewtonsMethodWithTheHessianMinimizesRosenbrock()
     {
-        // NEWTON-BEGIN
         // Rosenbrock's banana: f(x, y) = (1 − x)² + 100(y − x²)², minimum at (1, 1).
         static Tensor Rosenbrock(Tensor p)
         {
@@ -254,17 +253,11 @@ public class HigherOrderTests
         }
 
         Console.WriteLine($"minimum at ({p.ToDoubleArray()[0]:F6}, {p.ToDoubleArray()[1]:F6}) after {steps} Newton steps");
-        // NEWTON-END
         Assert.True(steps <= 10, $"{steps} steps");
         Assert.Equal(1.0, p.ToDoubleArray()[0], 9);
         Assert.Equal(1.0, p.ToDoubleArray()[1], 9);
     }
 
-    [Fact]
-    public void TheTransformsPageShowsTheNewtonExampleThisTestRuns()
-    {
-        DocExamples.AssertShown("transforms.md", Path.Combine("Autodiff", "HigherOrderTests.cs"), "NEWTON", "Rosenbrock");
-    }
 
     private static class Console
     {
