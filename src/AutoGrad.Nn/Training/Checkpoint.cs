@@ -138,7 +138,7 @@ public sealed class Checkpoint
         var saved = Options;
         Same("TrainOptions.BatchSize", saved.BatchSize, options.BatchSize);
         Same("TrainOptions.Seed", saved.Seed, options.Seed);
-        Same("TrainOptions.DType", saved.DType.Name(), options.DType.Name());
+        Same("TrainOptions.DType", saved.DType?.Name() ?? "the parameters' dtype", options.DType?.Name() ?? "the parameters' dtype");
         Same("TrainOptions.Shuffle", saved.Shuffle, options.Shuffle);
         Same("TrainOptions.ValidationSplit", saved.ValidationSplit, options.ValidationSplit);
         Same("TrainOptions.Patience", saved.Patience, options.Patience);

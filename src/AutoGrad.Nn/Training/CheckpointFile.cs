@@ -136,7 +136,7 @@ internal static class CheckpointFile
         WriteDouble(w, "target_loss", o.TargetLoss);
         WriteInt(w, "patience", o.Patience);
         WriteDouble(w, "clip_gradient_norm", o.ClipGradientNorm);
-        w.WriteString("dtype", o.DType.Name());
+        w.WriteString("dtype", o.DType?.Name());
         w.WriteBoolean("compile", o.Compile);
         WriteDouble(w, "divergence_factor", o.DivergenceFactor);
         w.WriteNumber("checkpoint_every", o.CheckpointEvery);

@@ -133,7 +133,7 @@ public sealed class Model
 
         if (checkpoint.Options.DType != DType)
         {
-            throw new InvalidDataException($"{path}: cannot resume: dtype differs: the checkpoint has {checkpoint.Options.DType.Name()}, this model {DType.Name()}");
+            throw new InvalidDataException($"{path}: cannot resume: dtype differs: the checkpoint has {checkpoint.Options.DType?.Name()}, this model {DType.Name()}");
         }
 
         Parameters = checkpoint.Options.Patience is null ? checkpoint.Parameters : checkpoint.BestParameters;

@@ -38,8 +38,11 @@ public sealed record TrainOptions
     /// <summary>Clip gradients to this global L2 norm before each update (none when null).</summary>
     public double? ClipGradientNorm { get; init; }
 
-    /// <summary>The float dtype of batches (match the parameters).</summary>
-    public DType DType { get; init; } = DType.Float32;
+    /// <summary>
+    /// The float dtype of batches. Null (the default) takes the parameters' dtype; a value that differs from the
+    /// parameters' is refused, naming this option, rather than failing later inside the model.
+    /// </summary>
+    public DType? DType { get; init; }
 
     /// <summary>
     /// Compile the training step (<see cref="CompiledStep"/>): forward, backward and update are recorded once per batch
@@ -128,6 +131,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
+        options = options with { DType = BatchDType(options.DType, parameters) };
 
         if (validation is not null && options.ValidationSplit > 0)
         {
@@ -182,7 +186,7 @@ public static class Trainer
             return new TrainResult(options.Patience is null ? parameters : best, state, history) { Checkpoint = resumeFrom };
         }
 
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType);
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType!.Value);
         var compiled = options.Compile ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
 
         for (int epoch = epochsDone + 1; epoch <= options.Epochs; epoch++)
@@ -315,7 +319,7 @@ public static class Trainer
             double? valLoss = null, valAccuracy = null;
             if (validation is not null)
             {
-                var eval = Evaluate(model, parameters, loss, validation, options.DType);
+                var eval = Evaluate(model, parameters, loss, validation, options.DType!.Value);
                 valLoss = eval.Loss;
                 valAccuracy = eval.Accuracy;
             }
@@ -394,7 +398,7 @@ public static class Trainer
         (TensorTree Parameters, TensorTree State, GeneratorState Shuffle) start, (int Epoch, int Batch, double Loss, string Problem) diverged, double firstLoss,
         CompiledStep compiled)
     {
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, Generator.FromState(start.Shuffle), dtype: options.DType);
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, Generator.FromState(start.Shuffle), dtype: options.DType!.Value);
         var (parameters, state) = (start.Parameters, start.State);
         using var batches = loader.Epoch().GetEnumerator();
         for (int b = 1; b <= diverged.Batch; b++)
@@ -487,13 +491,21 @@ public static class Trainer
     }
 
     /// <summary>Loss (mean over rows) and, for classification, accuracy of a model on a dataset.</summary>
-    public static (double Loss, double? Accuracy) Evaluate(ModelFunction model, TensorTree parameters, LossFunction loss, Dataset data, DType dtype = DType.Float32, int batchSize = 1024)
+    /// <param name="model">The network as a function of parameters and inputs.</param>
+    /// <param name="parameters">Its parameters.</param>
+    /// <param name="loss">The loss of outputs against targets (a mean over the batch).</param>
+    /// <param name="data">The rows to evaluate.</param>
+    /// <param name="dtype">The batches' dtype; null takes the parameters'.</param>
+    /// <param name="batchSize">Rows per forward pass.</param>
+    public static (double Loss, double? Accuracy) Evaluate(ModelFunction model, TensorTree parameters, LossFunction loss, Dataset data, DType? dtype = null, int batchSize = 1024)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(parameters);
+        dtype = BatchDType(dtype, parameters);
         double lossSum = 0;
         int correct = 0;
-        using var batches = new DataLoader(data, batchSize, dtype: dtype).Epoch().GetEnumerator();
+        using var batches = new DataLoader(data, batchSize, dtype: dtype.Value).Epoch().GetEnumerator();
         while (true)
         {
             using var scope = TensorScope.Begin(); // each batch's inputs and outputs go back to the pool
@@ -515,22 +527,51 @@ public static class Trainer
     }
 
     /// <summary>Model outputs for every row of a dataset, in batches.</summary>
-    public static Tensor Predict(ModelFunction model, TensorTree parameters, Dataset data, DType dtype = DType.Float32, int batchSize = 1024)
+    /// <param name="model">The network as a function of parameters and inputs.</param>
+    /// <param name="parameters">Its parameters.</param>
+    /// <param name="data">The rows to predict.</param>
+    /// <param name="dtype">The batches' dtype; null takes the parameters'.</param>
+    /// <param name="batchSize">Rows per forward pass.</param>
+    public static Tensor Predict(ModelFunction model, TensorTree parameters, Dataset data, DType? dtype = null, int batchSize = 1024)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(parameters);
+        dtype = BatchDType(dtype, parameters);
         if (data.Count == 0)
         {
             throw new ArgumentException($"Trainer.Predict: dataset '{data.Name}' is empty");
         }
 
-        var parts = new DataLoader(data, batchSize, dtype: dtype).Epoch().Select(b => model(parameters, b.X)).ToArray();
+        var parts = new DataLoader(data, batchSize, dtype: dtype.Value).Epoch().Select(b => model(parameters, b.X)).ToArray();
         return parts.Length == 1 ? parts[0] : Tensor.Concat(parts, 0);
     }
 
     /// <summary>The rate used by the last update: the schedule at the state's step counter minus one.</summary>
     private static double? CurrentLearningRate(IOptimizer optimizer, TensorTree state) =>
         state.Contains("step") && state["step"].Item() is var step and >= 1 ? optimizer.LearningRate.At((int)step - 1) : null;
+
+    /// <summary>
+    /// The batches' dtype: the one asked for, or the parameters' (their first float leaf's; float32 for a tree without
+    /// one). Asking for another dtype than the parameters' is refused here, where the option can be named.
+    /// </summary>
+    private static DType BatchDType(DType? requested, TensorTree parameters)
+    {
+        var floats = parameters.Leaves().Where(l => l.Value.DType.IsFloating()).ToList();
+        if (floats.Count == 0)
+        {
+            return requested ?? DType.Float32;
+        }
+
+        var (path, first) = (floats[0].Path, floats[0].Value.DType);
+        if (requested is { } asked && asked != first)
+        {
+            throw new ArgumentException(
+                $"Trainer: the batches' dtype {asked.Name()} (TrainOptions.DType, or the dtype argument) differs from the parameters' {first.Name()} ('{(path.Length == 0 ? "the root" : path)}'); leave it unset to follow the parameters, or convert them with Map(t => t.To(DType.{asked}))");
+        }
+
+        return first;
+    }
 
     private static void Validate(TrainOptions o)
     {

@@ -28,7 +28,7 @@ public class ResumeTests
     };
 
     private static TrainResult Fit(string optimizer, TrainOptions options, int? interruptAfter = null, Checkpoint? resumeFrom = null, Dataset? validation = null, Dataset? data = null) =>
-        Trainer.Fit((p, x) => Net.Apply(p, x), Net.Init(new Generator(4), options.DType), (o, y) => Loss.CrossEntropy(o, y), Optimizer(optimizer), data ?? Datasets.Iris(), options,
+        Trainer.Fit((p, x) => Net.Apply(p, x), Net.Init(new Generator(4), options.DType ?? DType.Float32), (o, y) => Loss.CrossEntropy(o, y), Optimizer(optimizer), data ?? Datasets.Iris(), options,
             validation: validation, onEpoch: m =>
             {
                 if (m.Epoch == interruptAfter)
