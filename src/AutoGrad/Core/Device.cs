@@ -20,7 +20,14 @@ public sealed class Device : IEquatable<Device>
         _backend = backend;
     }
 
-    /// <summary>A second device identity over a given backend: lets tests exercise mixed-device errors.</summary>
+    /// <summary>
+    /// The CUDA GPU with the given ordinal (0 is the first), served by the ILGPU backend of the AutoGrad.Gpu package.
+    /// Throws <see cref="NotSupportedException"/> when that package is not referenced, and
+    /// <see cref="ArgumentOutOfRangeException"/> naming the devices found when there is no such GPU.
+    /// </summary>
+    public static Device Cuda(int ordinal = 0) => GpuProvider.Resolve().Cuda(ordinal);
+
+    /// <summary>A device identity over a given backend: other assemblies' backends (AutoGrad.Gpu) and tests' mixed-device errors.</summary>
     internal static Device Create(string name, IBackend backend) => new(name, backend);
 
     /// <summary>A short name such as <c>cpu</c>.</summary>

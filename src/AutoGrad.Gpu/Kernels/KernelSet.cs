@@ -1,0 +1,46 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AutoGrad.Gpu.Kernels;
+
+/// <summary>
+/// The kernels of one element type on one accelerator, each compiled by ILGPU on its first use and then kept as a typed
+/// launcher (<c>LoadAutoGroupedStreamKernel</c>): a launch after the first costs no compilation.
+/// </summary>
+internal sealed class KernelSet<T, TE>(Accelerator accelerator)
+    where T : unmanaged
+    where TE : struct, IElement<T>
+{
+    private Action<Index1D, ArrayView<T>, T>? _fill;
+    private Action<Index1D, ArrayView<T>, int, ArrayView<T>, int, StrideSet>? _stridedCopy;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, int, double, double>? _unary;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, StrideSet>? _binary;
+    private Action<Index1D, ArrayView<T>, int, ArrayView<T>, int, ArrayView<T>, int>? _binaryFlat;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet>? _where;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>? _reduce;
+    private Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>? _argReduce;
+
+    public Action<Index1D, ArrayView<T>, T> Fill =>
+        _fill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(DeviceKernels.Fill);
+
+    public Action<Index1D, ArrayView<T>, int, ArrayView<T>, int, StrideSet> StridedCopy =>
+        _stridedCopy ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, int, ArrayView<T>, int, StrideSet>(DeviceKernels.StridedCopy);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<T>, int, double, double> Unary =>
+        _unary ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, int, double, double>(DeviceKernels.Unary<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, StrideSet> Binary =>
+        _binary ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, StrideSet>(DeviceKernels.Binary<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, int, ArrayView<T>, int, ArrayView<T>, int> BinaryFlat =>
+        _binaryFlat ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, int, ArrayView<T>, int, ArrayView<T>, int>(DeviceKernels.BinaryFlat<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet> Where =>
+        _where ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet>(DeviceKernels.Where<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int> Reduce =>
+        _reduce ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>(DeviceKernels.Reduce<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int> ArgReduce =>
+        _argReduce ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>(DeviceKernels.ArgReduce<T, TE>);
+}

@@ -1,0 +1,79 @@
+using System.Reflection;
+using AutoGrad.Gpu.Kernels;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime.Cuda;
+
+namespace AutoGrad.Gpu.Tests;
+
+/// <summary>
+/// Every kernel, at every element type the backend launches it with, compiled to PTX for sm_90 by ILGPU's PTX backend
+/// with no GPU and no driver (an offline backend over the process's context): a construct CUDA cannot take fails here.
+/// </summary>
+public sealed class PtxCompileTests
+{
+    public static TheoryData<string> Kernels()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in KernelMethods().Keys)
+        {
+            data.Add(name);
+        }
+
+        return data;
+    }
+
+    /// <summary>Each kernel instantiation the backend loads (GpuBackend, KernelSet), by a readable name.</summary>
+    private static Dictionary<string, MethodInfo> KernelMethods()
+    {
+        var k = typeof(DeviceKernels);
+        MethodInfo M(string name, params Type[] args) => k.GetMethod(name)!.MakeGenericMethod(args);
+        var methods = new Dictionary<string, MethodInfo>();
+        var elements = new (Type T, Type E)[] { (typeof(float), typeof(F32)), (typeof(double), typeof(F64)), (typeof(int), typeof(I32)) };
+        foreach (var (t, _) in elements)
+        {
+            methods[$"Fill<{t.Name}>"] = M(nameof(DeviceKernels.Fill), t);
+            methods[$"StridedCopy<{t.Name}>"] = M(nameof(DeviceKernels.StridedCopy), t);
+        }
+
+        foreach (var (t, e) in elements[..2])
+        {
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce" })
+            {
+                methods[$"{name}<{t.Name}>"] = M(name, t, e);
+            }
+        }
+
+        foreach (var (s, se) in elements)
+        {
+            foreach (var (d, de) in elements)
+            {
+                if (s != d)
+                {
+                    methods[$"Cast<{s.Name}, {d.Name}>"] = M(nameof(DeviceKernels.Cast), s, se, d, de);
+                }
+            }
+        }
+
+        return methods;
+    }
+
+    [Fact]
+    public void TheListCoversEveryKernelMethod()
+    {
+        var declared = typeof(DeviceKernels).GetMethods(BindingFlags.Public | BindingFlags.Static).Select(m => m.Name).ToHashSet();
+        var listed = KernelMethods().Values.Select(m => m.Name).ToHashSet();
+        Assert.Equal(declared.Order(), listed.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Kernel_CompilesToPtxForSm90WithoutAGpu(string kernel)
+    {
+        using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
+        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(KernelMethods()[kernel]);
+        var compiled = (PTXCompiledKernel)backend.Compile(entry, default);
+        Assert.Contains(".entry", compiled.PTXAssembly);
+        Assert.Contains(".version 7.8", compiled.PTXAssembly);
+    }
+}
