@@ -12,7 +12,7 @@ public class DocProgramTests
     public static TheoryData<string, int> Programs()
     {
         var data = new TheoryData<string, int>();
-        foreach (var page in new[] { "README.md", "debugging.md", "transforms.md", "optimizers.md" })
+        foreach (var page in new[] { "README.md", "debugging.md", "transforms.md", "optimizers.md", "gpu.md" })
         {
             foreach (var program in DocPrograms.Of(page))
             {
