@@ -326,7 +326,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor over freshly allocated storage, registered with the current <see cref="TensorScope"/>.</summary>
-    private static Tensor Adopted(Backends.TensorStorage storage, int[] dims, Device device)
+    internal static Tensor Adopted(Backends.TensorStorage storage, int[] dims, Device device)
     {
         TensorScope.Adopt(storage);
         return new Tensor(storage, dims, device);

@@ -28,6 +28,7 @@ internal static class PrimitiveRegistry
             new("Permute", "structural", true, "reorders axes; VJP applies the inverse permutation", typeof(PermutePrimitive)),
             new("BroadcastTo", "structural", true, "repeats along broadcast axes; VJP sums them back", typeof(BroadcastToPrimitive)),
             new("Cast", "structural", true, "converts dtype; VJP converts back", typeof(CastPrimitive)),
+            new("ToDevice", "structural", true, "copies to another device; VJP copies the cotangent back to the input's device", typeof(ToDevicePrimitive)),
             new("Sum", "structural", true, "sum over axes; VJP broadcasts the cotangent", typeof(SumPrimitive)),
             new("Max", "structural", true, "max over axes; gradient shared evenly by tied maxima", typeof(ExtremePrimitive)),
             new("Min", "structural", true, "min over axes; gradient shared evenly by tied minima", typeof(ExtremePrimitive)),

@@ -225,6 +225,16 @@ public sealed class TensorTree : IEnumerable<KeyValuePair<string, TensorTree>>
     /// <summary>Replaces child <paramref name="index"/> (its key kept): for a call tree reused from call to call.</summary>
     internal void ReplaceChild(int index, TensorTree child) => _children![index] = new(_children[index].Key, child);
 
+    /// <summary>
+    /// The tree with every leaf on <paramref name="device"/> (parameters and optimizer state alike), as
+    /// <see cref="Tensor.To(Device, string, int)"/> moves one tensor; leaves already there are kept as they are.
+    /// </summary>
+    public TensorTree To(Device device, [System.Runtime.CompilerServices.CallerFilePath] string file = "", [System.Runtime.CompilerServices.CallerLineNumber] int line = 0)
+    {
+        var site = new CallSite(file, line);
+        return Map(t => Ops.ToDevicePrimitive.Apply(t, device, site));
+    }
+
     /// <summary>A tree of the same structure with <paramref name="f"/> applied to every leaf.</summary>
     public TensorTree Map(Func<Tensor, Tensor> f)
     {

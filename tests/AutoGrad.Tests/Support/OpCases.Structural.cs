@@ -126,6 +126,19 @@ public static partial class OpCases
             Errors = () => [new("unknown dtype", () => M23.To((DType)42), "unknown dtype 42 for float64[2,3]")],
         };
 
+        // To another device and back (a second device identity over the CPU backend): the identity, exactly.
+        yield return new OpCase
+        {
+            Name = "ToDevice",
+            NotCompilable = "a compiled function runs on one device",
+            Samples =
+                from shape in Shape()
+                from values in Values(Size(shape), -3, 3)
+                select Single("ToDevice", shape, values, "to another device and back, times 2 there",
+                    x => (x.To(TestDevices.Other) * 2.0).To(x.Device), d => Ref.Map(d, shape, v => 2 * v)),
+            Errors = () => [new("null device", () => M23.To((Device)null!), "the target device is null for float64[2,3]")],
+        };
+
         yield return new OpCase
         {
             Name = "Sum",

@@ -61,5 +61,11 @@ public sealed class OpCase
 
     public bool Differentiable { get; init; } = true;
 
+    /// <summary>
+    /// Why the op cannot run inside a compiled function (<c>Transforms.Jit</c>), or null when it can; the Jit property
+    /// then checks that tracing it fails with a <see cref="JitTraceException"/> saying so.
+    /// </summary>
+    public string? NotCompilable { get; init; }
+
     public override string ToString() => Name;
 }
