@@ -12,8 +12,12 @@ public sealed record Batch(Tensor X, Tensor Y);
 /// </summary>
 public sealed class DataLoader
 {
-    /// <summary>Creates a loader; <paramref name="generator"/> is required when <paramref name="shuffle"/> is true.</summary>
-    public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, Generator? generator = null, bool dropLast = false, DType dtype = DType.Float32)
+    /// <summary>
+    /// Creates a loader; <paramref name="generator"/> is required when <paramref name="shuffle"/> is true. Batches are made
+    /// on <paramref name="device"/> (the CPU by default).
+    /// </summary>
+    public DataLoader(Dataset dataset, int batchSize, bool shuffle = false, Generator? generator = null, bool dropLast = false, DType dtype = DType.Float32,
+        Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (batchSize <= 0)
@@ -32,7 +36,11 @@ public sealed class DataLoader
         Generator = generator;
         DropLast = dropLast;
         DType = dtype;
+        Device = device ?? Device.Cpu;
     }
+
+    /// <summary>The device the batches are made on.</summary>
+    public Device Device { get; }
 
     /// <summary>The data.</summary>
     public Dataset Dataset { get; }
@@ -63,7 +71,7 @@ public sealed class DataLoader
         {
             int start = b * BatchSize;
             int end = Math.Min(start + BatchSize, Dataset.Count);
-            var (x, y) = Dataset.Rows(order[start..end], DType);
+            var (x, y) = Dataset.Rows(order[start..end], DType, Device);
             yield return new Batch(x, y);
         }
     }

@@ -108,8 +108,11 @@ public sealed class Dataset
     /// <summary>The labels of a classification dataset.</summary>
     public IReadOnlyList<int> Labels => _labels ?? throw new InvalidOperationException($"Dataset '{Name}' is a regression dataset; it has targets, not labels");
 
-    /// <summary>The rows at <paramref name="indices"/>, as tensors: features [k, f] and labels int32 [k] or targets [k, t].</summary>
-    public (Tensor X, Tensor Y) Rows(int[] indices, DType dtype = DType.Float32)
+    /// <summary>
+    /// The rows at <paramref name="indices"/>, as tensors on <paramref name="device"/> (the CPU by default): features
+    /// [k, f] and labels int32 [k] or targets [k, t].
+    /// </summary>
+    public (Tensor X, Tensor Y) Rows(int[] indices, DType dtype = DType.Float32, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(indices);
 
@@ -131,7 +134,7 @@ public sealed class Dataset
                 Array.Copy(_x, (long)i * FeatureCount, x, (long)r * FeatureCount, FeatureCount);
             }
 
-            xs = ToTensor(x.AsSpan(0, length), [indices.Length, FeatureCount], dtype);
+            xs = ToTensor(x.AsSpan(0, length), [indices.Length, FeatureCount], dtype, device);
         }
         finally
         {
@@ -140,7 +143,7 @@ public sealed class Dataset
 
         if (_labels is not null)
         {
-            return (xs, Tensor.FromArray(indices.Select(i => _labels[i]).ToArray()));
+            return (xs, Tensor.FromArray(indices.Select(i => _labels[i]).ToArray(), device: device));
         }
 
         var y = new float[indices.Length * TargetCount];
@@ -149,11 +152,11 @@ public sealed class Dataset
             Array.Copy(_y!, (long)indices[r] * TargetCount, y, (long)r * TargetCount, TargetCount);
         }
 
-        return (xs, ToTensor(y, [indices.Length, TargetCount], dtype));
+        return (xs, ToTensor(y, [indices.Length, TargetCount], dtype, device));
     }
 
-    private static Tensor ToTensor(ReadOnlySpan<float> values, int[] shape, DType dtype) =>
-        dtype == DType.Float32 ? Tensor.FromSpan(values, shape) : Tensor.FromArray(values.ToArray().Select(v => (double)v).ToArray(), shape);
+    private static Tensor ToTensor(ReadOnlySpan<float> values, int[] shape, DType dtype, Device? device) =>
+        dtype == DType.Float32 ? Tensor.FromSpan(values, shape, device) : Tensor.FromArray(values.ToArray().Select(v => (double)v).ToArray(), shape, device);
 
     /// <summary>A new dataset of the rows at <paramref name="indices"/>.</summary>
     public Dataset Subset(int[] indices, string? name = null)

@@ -186,7 +186,7 @@ public static class Trainer
             return new TrainResult(options.Patience is null ? parameters : best, state, history) { Checkpoint = resumeFrom };
         }
 
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType!.Value);
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType!.Value, device: ParameterDevice(parameters));
         var compiled = options.Compile ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
 
         for (int epoch = epochsDone + 1; epoch <= options.Epochs; epoch++)
@@ -398,7 +398,7 @@ public static class Trainer
         (TensorTree Parameters, TensorTree State, GeneratorState Shuffle) start, (int Epoch, int Batch, double Loss, string Problem) diverged, double firstLoss,
         CompiledStep compiled)
     {
-        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, Generator.FromState(start.Shuffle), dtype: options.DType!.Value);
+        var loader = new DataLoader(train, options.BatchSize, options.Shuffle, Generator.FromState(start.Shuffle), dtype: options.DType!.Value, device: ParameterDevice(start.Parameters));
         var (parameters, state) = (start.Parameters, start.State);
         using var batches = loader.Epoch().GetEnumerator();
         for (int b = 1; b <= diverged.Batch; b++)
@@ -505,7 +505,7 @@ public static class Trainer
         dtype = BatchDType(dtype, parameters);
         double lossSum = 0;
         int correct = 0;
-        using var batches = new DataLoader(data, batchSize, dtype: dtype.Value).Epoch().GetEnumerator();
+        using var batches = new DataLoader(data, batchSize, dtype: dtype.Value, device: ParameterDevice(parameters)).Epoch().GetEnumerator();
         while (true)
         {
             using var scope = TensorScope.Begin(); // each batch's inputs and outputs go back to the pool
@@ -543,7 +543,7 @@ public static class Trainer
             throw new ArgumentException($"Trainer.Predict: dataset '{data.Name}' is empty");
         }
 
-        var parts = new DataLoader(data, batchSize, dtype: dtype.Value).Epoch().Select(b => model(parameters, b.X)).ToArray();
+        var parts = new DataLoader(data, batchSize, dtype: dtype.Value, device: ParameterDevice(parameters)).Epoch().Select(b => model(parameters, b.X)).ToArray();
         return parts.Length == 1 ? parts[0] : Tensor.Concat(parts, 0);
     }
 
@@ -572,6 +572,9 @@ public static class Trainer
 
         return first;
     }
+
+    /// <summary>Where the batches go: the parameters' device (their first leaf's), so a model moved there trains there.</summary>
+    private static Device ParameterDevice(TensorTree parameters) => parameters.Leaves() is { Count: > 0 } leaves ? leaves[0].Value.Device : Device.Cpu;
 
     private static void Validate(TrainOptions o)
     {
