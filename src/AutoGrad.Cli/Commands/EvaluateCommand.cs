@@ -18,10 +18,13 @@ internal static class EvaluateCommand
         var target = new Option<string?>("--target") { Description = "Target column of the CSV file" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed fixing the Iris/CSV test split (default: the one the model was trained with)" };
         var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
-        var command = new Command("evaluate", "Evaluate a saved model on a test set") { model, dataset, dataDir, csv, target, seed, limitTest };
+        var device = DeviceOption.Create();
+        var command = new Command("evaluate", "Evaluate a saved model on a test set") { model, dataset, dataDir, csv, target, seed, limitTest, device };
         command.SetAction(parse => CliApp.Guard(console, () =>
         {
+            var onDevice = DeviceOption.Parse(parse.GetValue(device)!);
             var saved = SavedModel.Load(parse.GetValue(model)!);
+            saved = saved with { Parameters = saved.Parameters.To(onDevice) };
             string name = parse.GetValue(dataset) ?? saved.Dataset ?? throw new CliException("the model does not say which dataset it was trained on; pass --dataset");
             var m = saved.Metadata;
             ulong s = parse.GetValue(seed) ?? (m.TryGetValue("seed", out var seedText) && ulong.TryParse(seedText, CultureInfo.InvariantCulture, out var v) ? v : 0UL);

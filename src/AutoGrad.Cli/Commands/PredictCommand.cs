@@ -13,10 +13,13 @@ internal static class PredictCommand
         var model = new Option<string>("--model", "-m") { Description = "A model.safetensors saved by train", Required = true };
         var input = new Option<string[]>("--input", "-i") { Description = "A row of comma-separated features (repeatable)", AllowMultipleArgumentsPerToken = false };
         var csv = new Option<string?>("--csv") { Description = "A CSV file of feature rows (no target column), with a header" };
-        var command = new Command("predict", "Predict with a saved model") { model, input, csv };
+        var device = DeviceOption.Create();
+        var command = new Command("predict", "Predict with a saved model") { model, input, csv, device };
         command.SetAction(parse => CliApp.Guard(console, () =>
         {
+            var onDevice = DeviceOption.Parse(parse.GetValue(device)!);
             var saved = SavedModel.Load(parse.GetValue(model)!);
+            saved = saved with { Parameters = saved.Parameters.To(onDevice) };
             var rows = new List<float[]>();
             foreach (var text in parse.GetValue(input) ?? [])
             {
@@ -46,7 +49,7 @@ internal static class PredictCommand
             }
 
             var flat = rows.SelectMany(r => r.Select((v, c) => saved.Mean is null ? v : (v - saved.Mean[c]) / (saved.Std![c] == 0 ? 1 : saved.Std[c]))).ToArray();
-            var x = saved.DType == DType.Float64 ? Tensor.FromArray(Array.ConvertAll(flat, v => (double)v), [rows.Count, features]) : Tensor.FromArray(flat, [rows.Count, features]);
+            var x = saved.DType == DType.Float64 ? Tensor.FromArray(Array.ConvertAll(flat, v => (double)v), [rows.Count, features], onDevice) : Tensor.FromArray(flat, [rows.Count, features], onDevice);
             var outputs = saved.Network.Apply(saved.Parameters, x);
             var table = new Table().AddColumn("row");
             if (saved.Classes is { } classes)

@@ -36,17 +36,19 @@ internal static class TrainCommand
         var limitTest = new Option<int?>("--limit-test") { Description = "Use only the first N test rows" };
         var classification = new Option<bool>("--classification") { Description = "Treat a numeric CSV target as class labels" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run whose checkpoint is in this directory (or file), with the run's options; outputs go there unless --output is given" };
+        var device = DeviceOption.Create();
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = $"Write <output>/{RunCheckpoint.FileName} every N epochs and after the last (0: never)", DefaultValueFactory = _ => 1 };
 
         var command = new Command("train", "Train a network and report test metrics")
         {
             dataset, dataDir, csv, target, layers, activation, init, loss, optimizer, lr, schedule, batch, epochs, seed,
-            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification, resume, checkpointEvery,
+            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification, resume, checkpointEvery, device,
         };
 
         command.SetAction(parse => CliApp.Guard(console, () =>
         {
             var d = Options.ParseDType(parse.GetValue(dtype)!);
+            var onDevice = DeviceOption.Parse(parse.GetValue(device)!); // before the data: a missing GPU costs nothing
             double rate = parse.GetValue(lr);
             if (!double.IsFinite(rate) || rate <= 0)
             {
@@ -119,7 +121,7 @@ internal static class TrainCommand
             }
 
             TrainResult result = null!;
-            var parameters = net.Init(new Generator(s), d);
+            var parameters = net.Init(new Generator(s), d).To(onDevice); // initialized on the host, copied once
             console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .Start(ctx =>
                 {

@@ -164,15 +164,17 @@ public static class Trainer
         }
 
         // The caller's trees, or the checkpoint's, are never released or written over.
-        var callerParameters = resumeFrom?.Parameters ?? parameters;
-        var callerState = resumeFrom?.OptimizerState ?? initialOptimizerState;
-        var callerBest = resumeFrom?.BestParameters;
+        // A checkpoint is read to the host; its trees go where the caller's parameters are, so a run resumes on its device.
+        var device = ParameterDevice(parameters);
+        var callerParameters = resumeFrom?.Parameters.To(device) ?? parameters;
+        var callerState = resumeFrom?.OptimizerState.To(device) ?? initialOptimizerState;
+        var callerBest = resumeFrom?.BestParameters?.To(device);
         bool Owned(TensorTree tree) => !ReferenceEquals(tree, callerParameters) && !ReferenceEquals(tree, callerState) && !ReferenceEquals(tree, callerBest);
 
         parameters = callerParameters;
         var state = callerState ?? optimizer.Init(parameters);
         var history = resumeFrom?.History.Copy() ?? new History();
-        TensorTree best = resumeFrom?.BestParameters ?? parameters;
+        TensorTree best = callerBest ?? parameters;
         double bestValidation = resumeFrom?.BestValidationLoss ?? double.PositiveInfinity;
         int sinceBest = resumeFrom?.EpochsSinceBest ?? 0;
         double? firstLoss = resumeFrom?.FirstLoss;

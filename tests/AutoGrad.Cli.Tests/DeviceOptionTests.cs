@@ -1,0 +1,43 @@
+using Xunit;
+
+namespace AutoGrad.Cli.Tests;
+
+/// <summary><c>--device</c>: a device that is not there is one clear line, before any data is read or epoch run.</summary>
+public class DeviceOptionTests
+{
+    [Theory]
+    [InlineData("train", "--device cuda:7: ")]
+    [InlineData("evaluate", "--device cuda:7: ")]
+    [InlineData("predict", "--device cuda:7: ")]
+    public void AMissingGpuIsOneClearLine(string command, string expected)
+    {
+        string[] args = command switch
+        {
+            "train" => ["train", "--dataset", "xor", "--device", "cuda:7", "--output", CliRunner.TempDir()],
+            "evaluate" => ["evaluate", "--model", "/nonexistent/model.safetensors", "--device", "cuda:7"],
+            _ => ["predict", "--model", "/nonexistent/model.safetensors", "--input", "1,2", "--device", "cuda:7"],
+        };
+        var (code, output) = CliRunner.Run(args);
+        Assert.Equal(1, code);
+        Assert.Contains(expected, output);
+        Assert.DoesNotContain("epoch", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AnUnknownDeviceNameSaysWhatIsAccepted()
+    {
+        var (code, output) = CliRunner.Run("train", "--dataset", "xor", "--device", "tpu");
+        Assert.Equal(1, code);
+        Assert.Contains("--device must be cpu, cuda, cuda:N or ilgpu-cpu, got 'tpu'", output);
+    }
+
+    [Fact]
+    public void CpuIsTheDefaultAndCanBeNamed()
+    {
+        var dir = CliRunner.TempDir();
+        var (code, output) = CliRunner.Run("train", "--dataset", "xor", "--epochs", "2", "--device", "CPU", "--output", dir);
+        Assert.True(code == 0, output);
+    }
+}
