@@ -11,12 +11,8 @@ internal sealed partial class GpuBackend
     private NotSupportedException NotYet(string kernel) => new(
         $"{kernel}: the ILGPU backend does not have this kernel yet (issue 18), so this op cannot run on {DeviceName}; run it on Device.Cpu");
 
-    public void Axpby(double alpha, TensorStorage x, double beta, TensorStorage y, bool squareY, TensorStorage output) => throw NotYet(nameof(Axpby));
 
-    public void AdaptiveStep(TensorStorage x, TensorStorage alpha, TensorStorage y, TensorStorage z, TensorStorage gamma, double eps, TensorStorage output) =>
-        throw NotYet(nameof(AdaptiveStep));
 
-    public void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output) => throw NotYet(nameof(ActivationGrad));
 
     public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c) =>
         throw NotYet(nameof(MatMul));

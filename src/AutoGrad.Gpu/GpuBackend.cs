@@ -20,6 +20,9 @@ internal sealed partial class GpuBackend : IBackend
     private readonly Dictionary<(DType, DType), Delegate> _casts = [];
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _castFlag;
 
+    /// <summary>The scalar operands of AdaptiveStep (α, γ) as doubles, written on the device by the launch before it.</summary>
+    private readonly MemoryBuffer1D<double, Stride1D.Dense> _scalars;
+
     public GpuBackend(Accelerator accelerator, string deviceName)
     {
         Accelerator = accelerator;
@@ -29,6 +32,7 @@ internal sealed partial class GpuBackend : IBackend
         _f64 = new(accelerator);
         _i32 = new(accelerator);
         _castFlag = accelerator.Allocate1D<int>(1);
+        _scalars = accelerator.Allocate1D<double>(2);
     }
 
     public Accelerator Accelerator { get; }

@@ -38,7 +38,7 @@ public sealed class PtxCompileTests
 
         foreach (var (t, e) in elements[..2])
         {
-            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce" })
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad" })
             {
                 methods[$"{name}<{t.Name}>"] = M(name, t, e);
             }
@@ -75,5 +75,18 @@ public sealed class PtxCompileTests
         var compiled = (PTXCompiledKernel)backend.Compile(entry, default);
         Assert.Contains(".entry", compiled.PTXAssembly);
         Assert.Contains(".version 7.8", compiled.PTXAssembly);
+    }
+
+    [Theory]
+    [InlineData(typeof(float), typeof(F32), "f32")]
+    [InlineData(typeof(double), typeof(F64), "f64")]
+    public void ElementArithmetic_IsExplicitlyRoundedInPtx_SoPtxasCannotContractItIntoFma(Type t, Type e, string suffix)
+    {
+        // x·α + y·β as plain mul/add may become one fma in ptxas (one rounding fewer than the CPU); .rn forbids that.
+        using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
+        var axpby = typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.Axpby))!.MakeGenericMethod(t, e);
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(axpby), default)).PTXAssembly;
+        Assert.Contains($"mul.rn.{suffix}", ptx);
+        Assert.Contains($"add.rn.{suffix}", ptx);
     }
 }

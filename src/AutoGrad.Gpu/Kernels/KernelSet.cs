@@ -19,6 +19,10 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet>? _where;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>? _reduce;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>? _argReduce;
+    private Action<Index1D, ArrayView<T>, ArrayView<double>, int>? _toDouble;
+    private Action<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>? _axpby;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>? _adaptiveStep;
+    private Action<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>>? _activationGrad;
 
     public Action<Index1D, ArrayView<T>, T> Fill =>
         _fill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(DeviceKernels.Fill);
@@ -43,4 +47,16 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int> ArgReduce =>
         _argReduce ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>(DeviceKernels.ArgReduce<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<double>, int> ToDouble =>
+        _toDouble ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<double>, int>(DeviceKernels.ToDouble<T, TE>);
+
+    public Action<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>> Axpby =>
+        _axpby ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>(DeviceKernels.Axpby<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>> AdaptiveStep =>
+        _adaptiveStep ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>(DeviceKernels.AdaptiveStep<T, TE>);
+
+    public Action<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>> ActivationGrad =>
+        _activationGrad ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>>(DeviceKernels.ActivationGrad<T, TE>);
 }
