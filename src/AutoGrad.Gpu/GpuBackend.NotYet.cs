@@ -25,14 +25,8 @@ internal sealed partial class GpuBackend
 
     public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c) => throw NotYet(nameof(MatMulAddRow));
 
-    public void Gather(TensorStorage x, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y) => throw NotYet(nameof(Gather));
 
-    public void ScatterAdd(TensorStorage g, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y) => throw NotYet(nameof(ScatterAdd));
 
-    public void OneHot(TensorStorage labels, int classes, TensorStorage y) => throw NotYet(nameof(OneHot));
 
-    public void SoftmaxCrossEntropy(TensorStorage logits, TensorStorage labels, int rows, int classes, TensorStorage y) => throw NotYet(nameof(SoftmaxCrossEntropy));
 
-    public void SoftmaxCrossEntropyGrad(TensorStorage logits, TensorStorage labels, TensorStorage c, int rows, int classes, TensorStorage y) =>
-        throw NotYet(nameof(SoftmaxCrossEntropyGrad));
 }

@@ -34,15 +34,23 @@ public sealed class PtxCompileTests
         {
             methods[$"Fill<{t.Name}>"] = M(nameof(DeviceKernels.Fill), t);
             methods[$"StridedCopy<{t.Name}>"] = M(nameof(DeviceKernels.StridedCopy), t);
+            methods[$"Gather<{t.Name}>"] = M(nameof(DeviceKernels.Gather), t);
         }
 
         foreach (var (t, e) in elements[..2])
         {
-            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad" })
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad" })
             {
                 methods[$"{name}<{t.Name}>"] = M(name, t, e);
             }
         }
+
+        foreach (var (t, e) in elements)
+        {
+            methods[$"OneHot<{t.Name}>"] = M(nameof(DeviceKernels.OneHot), t, e);
+        }
+
+        methods["CheckIndices"] = k.GetMethod(nameof(DeviceKernels.CheckIndices))!;
 
         foreach (var (s, se) in elements)
         {
