@@ -23,6 +23,9 @@ public sealed class PtxCompileTests
         return data;
     }
 
+    /// <summary>Kernels launched with their own groups (<c>LoadStreamKernel</c>): shared memory and barriers, no index parameter.</summary>
+    private static readonly HashSet<string> ExplicitlyGrouped = [nameof(DeviceKernels.MatMul)];
+
     /// <summary>Each kernel instantiation the backend loads (GpuBackend, KernelSet), by a readable name.</summary>
     private static Dictionary<string, MethodInfo> KernelMethods()
     {
@@ -39,7 +42,7 @@ public sealed class PtxCompileTests
 
         foreach (var (t, e) in elements[..2])
         {
-            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad" })
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "MatMul" })
             {
                 methods[$"{name}<{t.Name}>"] = M(name, t, e);
             }
@@ -79,7 +82,10 @@ public sealed class PtxCompileTests
     public void Kernel_CompilesToPtxForSm90WithoutAGpu(string kernel)
     {
         using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
-        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(KernelMethods()[kernel]);
+        var method = KernelMethods()[kernel];
+        var entry = ExplicitlyGrouped.Contains(method.Name)
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(method);
         var compiled = (PTXCompiledKernel)backend.Compile(entry, default);
         Assert.Contains(".entry", compiled.PTXAssembly);
         Assert.Contains(".version 7.8", compiled.PTXAssembly);
@@ -88,7 +94,7 @@ public sealed class PtxCompileTests
     [Theory]
     [InlineData(typeof(float), typeof(F32), "f32")]
     [InlineData(typeof(double), typeof(F64), "f64")]
-    public void ElementArithmetic_IsExplicitlyRoundedInPtx_SoPtxasCannotContractItIntoFma(Type t, Type e, string suffix)
+    public void ElementArithmetic_IsExplicitlyRoundedInPtx_SoPtxasCannotContractOrReorderIt(Type t, Type e, string suffix)
     {
         // x·α + y·β as plain mul/add may become one fma in ptxas (one rounding fewer than the CPU); .rn forbids that.
         using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
@@ -96,5 +102,12 @@ public sealed class PtxCompileTests
         var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(axpby), default)).PTXAssembly;
         Assert.Contains($"mul.rn.{suffix}", ptx);
         Assert.Contains($"add.rn.{suffix}", ptx);
+
+        // The product's fused multiply-add chain, with its tiles in (dynamic) shared memory.
+        var matMul = typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.MatMul))!.MakeGenericMethod(t, e);
+        ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(matMul), default)).PTXAssembly;
+        Assert.Contains($"fma.rn.{suffix}", ptx);
+        Assert.Contains(".shared", ptx);
+        Assert.Contains("bar.sync", ptx);
     }
 }

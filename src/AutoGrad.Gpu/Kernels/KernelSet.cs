@@ -24,6 +24,7 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>? _adaptiveStep;
     private Action<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>>? _activationGrad;
     private Action<Index1D, ArrayView<int>, int, ArrayView<int>>? _checkIndices;
+    private Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape>? _matMul;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int>? _gather;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int>? _scatterAdd;
     private Action<Index1D, ArrayView<int>, ArrayView<T>, int>? _oneHot;
@@ -84,4 +85,8 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int> SoftmaxCrossEntropyGrad =>
         _crossEntropyGrad ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>(DeviceKernels.SoftmaxCrossEntropyGrad<T, TE>);
+
+    /// <summary>The tiled matrix product: explicitly grouped (shared memory and barriers), launched with its own grid.</summary>
+    public Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape> MatMul =>
+        _matMul ??= accelerator.LoadStreamKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape>(DeviceKernels.MatMul<T, TE>);
 }
