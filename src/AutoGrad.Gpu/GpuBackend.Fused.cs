@@ -41,16 +41,20 @@ internal sealed partial class GpuBackend
         }
 
         // α and γ stay on the device: a launch copies them (as doubles) into _scalars, which the step reads when it runs.
-        ScalarToDouble(alpha, 0);
-        ScalarToDouble(gamma, 1);
+        // The lock keeps another thread's copies from landing between this call's copies and its step on the stream.
         ArrayView<double> scalars = _scalars.View;
-        if (x.DType == DType.Float32)
+        lock (_scalars)
         {
-            _f32.AdaptiveStep(n, View<float>(x), View<float>(y), View<float>(z), scalars, eps, View<float>(output));
-        }
-        else
-        {
-            _f64.AdaptiveStep(n, View<double>(x), View<double>(y), View<double>(z), scalars, eps, View<double>(output));
+            ScalarToDouble(alpha, 0);
+            ScalarToDouble(gamma, 1);
+            if (x.DType == DType.Float32)
+            {
+                _f32.AdaptiveStep(n, View<float>(x), View<float>(y), View<float>(z), scalars, eps, View<float>(output));
+            }
+            else
+            {
+                _f64.AdaptiveStep(n, View<double>(x), View<double>(y), View<double>(z), scalars, eps, View<double>(output));
+            }
         }
     }
 

@@ -20,15 +20,13 @@ internal sealed partial class GpuBackend
         }
 
         var idx = View<int>(indices);
-        CheckIndices(idx, total, n);
-        switch (x.DType)
+        Action launch = x.DType switch
         {
-            case DType.Float32: _f32.Gather(total, View<float>(x), idx, View<float>(y), n, m, inner); break;
-            case DType.Float64: _f64.Gather(total, View<double>(x), idx, View<double>(y), n, m, inner); break;
-            default: _i32.Gather(total, View<int>(x), idx, View<int>(y), n, m, inner); break;
-        }
-
-        ThrowIfIndexFlagged(indices, n);
+            DType.Float32 => () => _f32.Gather(total, View<float>(x), idx, View<float>(y), n, m, inner),
+            DType.Float64 => () => _f64.Gather(total, View<double>(x), idx, View<double>(y), n, m, inner),
+            _ => () => _i32.Gather(total, View<int>(x), idx, View<int>(y), n, m, inner),
+        };
+        WithIndexCheck(indices, total, n, launch);
     }
 
     public void ScatterAdd(TensorStorage g, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y)
@@ -40,18 +38,14 @@ internal sealed partial class GpuBackend
         }
 
         var idx = View<int>(indices);
-        CheckIndices(idx, count, n);
-        if (total > 0)
+        Action launch = g.DType switch
         {
-            switch (g.DType)
-            {
-                case DType.Float32: _f32.ScatterAdd(total, View<float>(g), idx, View<float>(y), n, m, inner); break;
-                case DType.Float64: _f64.ScatterAdd(total, View<double>(g), idx, View<double>(y), n, m, inner); break;
-                default: throw new NotSupportedException($"scatter-add on {g.DType.Name()}");
-            }
-        }
-
-        ThrowIfIndexFlagged(indices, n);
+            _ when total == 0 => () => { },
+            DType.Float32 => () => _f32.ScatterAdd(total, View<float>(g), idx, View<float>(y), n, m, inner),
+            DType.Float64 => () => _f64.ScatterAdd(total, View<double>(g), idx, View<double>(y), n, m, inner),
+            _ => throw new NotSupportedException($"scatter-add on {g.DType.Name()}"),
+        };
+        WithIndexCheck(indices, count, n, launch);
     }
 
     public void OneHot(TensorStorage labels, int classes, TensorStorage y)
@@ -63,15 +57,13 @@ internal sealed partial class GpuBackend
         }
 
         var l = View<int>(labels);
-        CheckIndices(l, rows, classes);
-        switch (y.DType)
+        Action launch = y.DType switch
         {
-            case DType.Float32: _f32.OneHot(rows, l, View<float>(y), classes); break;
-            case DType.Float64: _f64.OneHot(rows, l, View<double>(y), classes); break;
-            default: _i32.OneHot(rows, l, View<int>(y), classes); break;
-        }
-
-        ThrowIfIndexFlagged(labels, classes);
+            DType.Float32 => () => _f32.OneHot(rows, l, View<float>(y), classes),
+            DType.Float64 => () => _f64.OneHot(rows, l, View<double>(y), classes),
+            _ => () => _i32.OneHot(rows, l, View<int>(y), classes),
+        };
+        WithIndexCheck(labels, rows, classes, launch);
     }
 
     public void SoftmaxCrossEntropy(TensorStorage logits, TensorStorage labels, int rows, int classes, TensorStorage y)
@@ -82,15 +74,13 @@ internal sealed partial class GpuBackend
         }
 
         var l = View<int>(labels).SubView(0, rows);
-        CheckIndices(l, rows, classes);
-        switch (logits.DType)
+        Action launch = logits.DType switch
         {
-            case DType.Float32: _f32.SoftmaxCrossEntropy(rows, View<float>(logits), l, View<float>(y), classes); break;
-            case DType.Float64: _f64.SoftmaxCrossEntropy(rows, View<double>(logits), l, View<double>(y), classes); break;
-            default: throw new NotSupportedException($"softmax cross-entropy on {logits.DType.Name()}");
-        }
-
-        ThrowIfIndexFlagged(labels, classes);
+            DType.Float32 => () => _f32.SoftmaxCrossEntropy(rows, View<float>(logits), l, View<float>(y), classes),
+            DType.Float64 => () => _f64.SoftmaxCrossEntropy(rows, View<double>(logits), l, View<double>(y), classes),
+            _ => throw new NotSupportedException($"softmax cross-entropy on {logits.DType.Name()}"),
+        };
+        WithIndexCheck(labels, rows, classes, launch);
     }
 
     public void SoftmaxCrossEntropyGrad(TensorStorage logits, TensorStorage labels, TensorStorage c, int rows, int classes, TensorStorage y)
@@ -101,28 +91,31 @@ internal sealed partial class GpuBackend
         }
 
         var l = View<int>(labels).SubView(0, rows);
-        CheckIndices(l, rows, classes);
-        switch (logits.DType)
+        Action launch = logits.DType switch
         {
-            case DType.Float32: _f32.SoftmaxCrossEntropyGrad(rows, View<float>(logits), l, View<float>(c), View<float>(y), classes); break;
-            case DType.Float64: _f64.SoftmaxCrossEntropyGrad(rows, View<double>(logits), l, View<double>(c), View<double>(y), classes); break;
-            default: throw new NotSupportedException($"softmax cross-entropy gradient on {logits.DType.Name()}");
+            DType.Float32 => () => _f32.SoftmaxCrossEntropyGrad(rows, View<float>(logits), l, View<float>(c), View<float>(y), classes),
+            DType.Float64 => () => _f64.SoftmaxCrossEntropyGrad(rows, View<double>(logits), l, View<double>(c), View<double>(y), classes),
+            _ => throw new NotSupportedException($"softmax cross-entropy gradient on {logits.DType.Name()}"),
+        };
+        WithIndexCheck(labels, rows, classes, launch);
+    }
+
+    /// <summary>
+    /// Under the flag's lock: resets it, launches the range check of the first <paramref name="count"/> indices against
+    /// [0, limit), then <paramref name="launch"/> (which skips bad indices), waits and reads the flag; then throws
+    /// <see cref="IndexRangeException"/> for the first bad position, as the CPU backend does.
+    /// </summary>
+    private void WithIndexCheck(TensorStorage indices, int count, int limit, Action launch)
+    {
+        int position;
+        lock (_dataFlag)
+        {
+            ResetFlag();
+            _i32.CheckIndices(count, View<int>(indices).SubView(0, count), limit, _dataFlag.View);
+            launch();
+            position = ReadFlag();
         }
 
-        ThrowIfIndexFlagged(labels, classes);
-    }
-
-    /// <summary>Resets the flag and launches the range check of the first <paramref name="count"/> indices against [0, limit).</summary>
-    private void CheckIndices(ArrayView<int> indices, int count, int limit)
-    {
-        ResetFlag();
-        _i32.CheckIndices(count, indices.SubView(0, count), limit, _dataFlag.View);
-    }
-
-    /// <summary>Waits for the launches so far and throws <see cref="IndexRangeException"/> for the first bad position flagged.</summary>
-    private void ThrowIfIndexFlagged(TensorStorage indices, int limit)
-    {
-        int position = ReadFlag();
         if (position != int.MaxValue)
         {
             throw new IndexRangeException((int)GetElement(indices, position), position, limit);

@@ -44,7 +44,7 @@ internal sealed partial class GpuBackend
             where T : unmanaged
             where TE : struct, IElement<T>
         {
-            int threads = MatMulThreads, tile = 2 * threads;
+            int threads = MatMulThreads, tile = MatMulTiling.Tile(threads);
             var group = new Index3D(threads, threads, 1);
             var shared = SharedMemoryConfig.RequestDynamic<T>(MatMulTiling.SharedElements(threads));
             for (int first = 0; first < batch; first += MaxBatchPerLaunch)

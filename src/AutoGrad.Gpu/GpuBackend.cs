@@ -166,12 +166,28 @@ internal sealed partial class GpuBackend : IBackend
             return;
         }
 
-        bool toInt = dst.DType == DType.Int32;
-        if (toInt)
+        if (dst.DType != DType.Int32)
         {
-            ResetFlag();
+            CastLaunch(src, dst, toInt: false);
+            return;
         }
 
+        int position;
+        lock (_dataFlag)
+        {
+            ResetFlag();
+            CastLaunch(src, dst, toInt: true);
+            position = ReadFlag();
+        }
+
+        if (position != int.MaxValue)
+        {
+            throw new CastRangeException(GetElement(src, position), position);
+        }
+    }
+
+    private void CastLaunch(TensorStorage src, TensorStorage dst, bool toInt)
+    {
         switch (src.DType, dst.DType)
         {
             case (DType.Float32, DType.Float64): CastKernel<float, F32, double, F64>(src, dst, toInt); break;
@@ -181,18 +197,13 @@ internal sealed partial class GpuBackend : IBackend
             case (DType.Float32, DType.Int32): CastKernel<float, F32, int, I32>(src, dst, toInt); break;
             default: CastKernel<double, F64, int, I32>(src, dst, toInt); break;
         }
-
-        if (toInt)
-        {
-            int position = ReadFlag();
-            if (position != int.MaxValue)
-            {
-                throw new CastRangeException(GetElement(src, position), position);
-            }
-        }
     }
 
-    /// <summary>Sets the data-error flag to "none" (int.MaxValue) before a launch that may lower it.</summary>
+    /// <summary>
+    /// Sets the data-error flag to "none" (int.MaxValue) before a launch that may lower it. The reset, the launches and
+    /// the read happen under a lock on the flag, so that two threads' checks cannot mix (the device is meant for one
+    /// thread at a time, but a wrong index reported would be worse than a slower misuse).
+    /// </summary>
     private void ResetFlag() => _i32.Fill(1, _dataFlag.View, int.MaxValue);
 
     /// <summary>Waits for the launches so far and returns the flag: the first bad position, or int.MaxValue.</summary>

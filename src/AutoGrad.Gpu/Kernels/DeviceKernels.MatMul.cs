@@ -24,58 +24,87 @@ internal static class MatMulTiling
     /// <summary>Threads per group along each axis on accelerators that allow 256-thread groups.</summary>
     public const int Threads = 16;
 
-    /// <summary>Shared-memory elements the product needs with t threads per axis: two slices of t × 2t.</summary>
-    public static int SharedElements(int threads) => 4 * threads * threads;
+    /// <summary>Outputs per thread along each axis (a 4×4 register block).</summary>
+    public const int Block = 4;
+
+    /// <summary>The side of the square tile of C a group of t×t threads computes.</summary>
+    public static int Tile(int threads) => Block * threads;
+
+    /// <summary>Shared-memory elements the product needs with t threads per axis: two slices of t × <see cref="Tile"/>(t).</summary>
+    public static int SharedElements(int threads) => 2 * threads * Tile(threads);
+}
+
+/// <summary>Four values of one row or column of a register block.</summary>
+internal struct Quad<T>
+    where T : unmanaged
+{
+    public T X0, X1, X2, X3;
+
+    public Quad(T x0, T x1, T x2, T x3)
+    {
+        X0 = x0;
+        X1 = x1;
+        X2 = x2;
+        X3 = x3;
+    }
 }
 
 /// <summary>
 /// The matrix product: a shared-memory tiled kernel, explicitly grouped. A square group of t×t threads (t from the
-/// accelerator: 16 on GPUs, smaller where groups are smaller, such as ILGPU's CPU accelerator) computes a 2t-square
-/// tile of C, each thread a 2×2 block of it in registers; the group steps through k in slices of t, staging the slice
-/// of op(A) and op(B) in dynamic shared memory (4t² elements). Every element of C is one fused multiply-add chain over
-/// p = 0, 1, …, k−1 in order, from zero (or the bias): the result does not depend on t, the tiling, the launch or the
-/// accelerator (CUDA's <c>fma.rn</c>, .NET's FusedMultiplyAdd on the CPU accelerator), and padding never enters a sum.
+/// accelerator: 16 on GPUs, smaller where groups are smaller, such as ILGPU's CPU accelerator) computes a 4t-square
+/// tile of C, each thread a 4×4 block of it in registers (rows and columns t apart); the group steps through k in
+/// slices of t, staging the slice of op(A) and op(B) in dynamic shared memory (8t² elements). Every element of C is
+/// acc ← acc + a·b over p = 0, 1, …, k−1 in order, from zero (or the bias), the product and the sum each rounded
+/// (<c>mul.rn</c>, <c>add.rn</c> on CUDA, which ptxas may not contract): the result does not depend on t, the tiling,
+/// the launch or the accelerator, and padding never enters a sum.
 /// </summary>
+/// <remarks>
+/// Not an FMA chain, though <c>fma.rn</c> would be one instruction instead of two: ILGPU 1.5 has no FMA intrinsic, and a
+/// <c>MathF.FusedMultiplyAdd</c> fallback for the CPU accelerator, even behind <c>CudaAsm.IsSupported</c>, is emitted into
+/// the PTX as a call to an unresolved <c>.extern .func</c>, which the driver's linker may refuse. With plain rounded
+/// products the CPU accelerator's tests check exactly the arithmetic a GPU does.
+/// </remarks>
 internal static partial class DeviceKernels
 {
     /// <summary>
     /// c[bt] = op(a[bt])·op(b[bt]) (+ bias on every row when <see cref="MatMulShape.HasBias"/>): grid (tiles of n,
-    /// tiles of m, batch), groups (t, t) with <see cref="MatMulTiling.SharedElements"/>(t) dynamic shared elements. a is (m×k)
-    /// or, transposed, (k×m); b is (k×n) or (n×k); c is (m×n); all contiguous, batches one after another.
+    /// tiles of m, batch), groups (t, t) with <see cref="MatMulTiling.SharedElements"/>(t) dynamic shared elements. a is
+    /// (m×k) or, transposed, (k×m); b is (k×n) or (n×k); c is (m×n); all contiguous, batches one after another.
     /// </summary>
     public static void MatMul<T, TE>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> bias, ArrayView<T> c, MatMulShape s)
         where T : unmanaged
         where TE : struct, IElement<T>
     {
         TE e = default;
-        int threads = Group.DimX, tile = 2 * threads, depth = threads, slice = depth * tile;
+        int t = Group.DimX, tile = MatMulTiling.Block * t, depth = t, slice = depth * tile;
         var shared = SharedMemory.GetDynamic<T>();
         var aTile = shared.SubView(0, slice); // aTile[p·tile + i] = op(A)[row0 + i, p0 + p]
         var bTile = shared.SubView(slice, slice); // bTile[p·tile + j] = op(B)[p0 + p, col0 + j]
 
-        int tx = Group.IdxX, ty = Group.IdxY, tid = (ty * threads) + tx;
+        int tx = Group.IdxX, ty = Group.IdxY, tid = (ty * t) + tx;
         int row0 = Grid.IdxY * tile, col0 = Grid.IdxX * tile, batch = Grid.IdxZ;
         int m = s.M, n = s.N, k = s.K;
         int aBase = batch * m * k, bBase = batch * k * n, cBase = batch * m * n;
 
-        // The four outputs of this thread: rows row0 + ty (+ threads), columns col0 + tx (+ threads).
-        int r0 = row0 + ty, r1 = r0 + threads, c0 = col0 + tx, c1 = c0 + threads;
+        // This thread's outputs: rows row0 + ty + t·r and columns col0 + tx + t·q for r, q = 0…3.
         T zero = e.FromDouble(0.0);
-        T acc00 = zero, acc01 = zero, acc10 = zero, acc11 = zero;
+        var start = new Quad<T>(zero, zero, zero, zero);
         if (s.HasBias != 0)
         {
-            T bias0 = c0 < n ? bias[c0] : zero, bias1 = c1 < n ? bias[c1] : zero;
-            acc00 = bias0;
-            acc10 = bias0;
-            acc01 = bias1;
-            acc11 = bias1;
+            int c0 = col0 + tx;
+            start = new Quad<T>(
+                c0 < n ? bias[c0] : zero,
+                c0 + t < n ? bias[c0 + t] : zero,
+                c0 + (2 * t) < n ? bias[c0 + (2 * t)] : zero,
+                c0 + (3 * t) < n ? bias[c0 + (3 * t)] : zero);
         }
 
+        Quad<T> acc0 = start, acc1 = start, acc2 = start, acc3 = start;
         for (int p0 = 0; p0 < k; p0 += depth)
         {
-            // Stage the slices, two elements of each per thread, consecutive threads reading consecutive addresses of
-            // the stored (possibly transposed) matrix.
-            for (int l = tid; l < slice; l += threads * threads)
+            // Stage the slices, consecutive threads reading consecutive addresses of the stored (possibly transposed)
+            // matrix.
+            for (int l = tid; l < slice; l += t * t)
             {
                 int i, p;
                 if (s.TransposeA != 0)
@@ -119,41 +148,65 @@ internal static partial class DeviceKernels
             int real = k - p0 < depth ? k - p0 : depth;
             for (int p = 0; p < real; p++)
             {
-                T a0 = aTile[(p * tile) + ty], a1 = aTile[(p * tile) + ty + threads];
-                T b0 = bTile[(p * tile) + tx], b1 = bTile[(p * tile) + tx + threads];
-                acc00 = e.MulAdd(a0, b0, acc00);
-                acc01 = e.MulAdd(a0, b1, acc01);
-                acc10 = e.MulAdd(a1, b0, acc10);
-                acc11 = e.MulAdd(a1, b1, acc11);
+                int at = p * tile;
+                var bq = new Quad<T>(bTile[at + tx], bTile[at + tx + t], bTile[at + tx + (2 * t)], bTile[at + tx + (3 * t)]);
+                acc0 = MulAdd<T, TE>(aTile[at + ty], bq, acc0);
+                acc1 = MulAdd<T, TE>(aTile[at + ty + t], bq, acc1);
+                acc2 = MulAdd<T, TE>(aTile[at + ty + (2 * t)], bq, acc2);
+                acc3 = MulAdd<T, TE>(aTile[at + ty + (3 * t)], bq, acc3);
             }
 
             Group.Barrier();
         }
 
-        if (r0 < m)
-        {
-            if (c0 < n)
-            {
-                c[cBase + (r0 * n) + c0] = acc00;
-            }
+        int r = row0 + ty, col = col0 + tx;
+        StoreRow(c, cBase, r, col, t, m, n, acc0);
+        StoreRow(c, cBase, r + t, col, t, m, n, acc1);
+        StoreRow(c, cBase, r + (2 * t), col, t, m, n, acc2);
+        StoreRow(c, cBase, r + (3 * t), col, t, m, n, acc3);
+    }
 
-            if (c1 < n)
-            {
-                c[cBase + (r0 * n) + c1] = acc01;
-            }
+    /// <summary>acc + a·b for each of the four b: the product rounded, then the sum (no FMA; see the class summary).</summary>
+    private static Quad<T> MulAdd<T, TE>(T a, Quad<T> b, Quad<T> acc)
+        where T : unmanaged
+        where TE : struct, IElement<T>
+    {
+        TE e = default;
+        return new Quad<T>(
+            e.Add(acc.X0, e.Mul(a, b.X0)),
+            e.Add(acc.X1, e.Mul(a, b.X1)),
+            e.Add(acc.X2, e.Mul(a, b.X2)),
+            e.Add(acc.X3, e.Mul(a, b.X3)));
+    }
+
+    /// <summary>Writes the row's four outputs at columns col, col + t, col + 2t, col + 3t that lie inside (m×n).</summary>
+    private static void StoreRow<T>(ArrayView<T> c, int cBase, int row, int col, int t, int m, int n, Quad<T> v)
+        where T : unmanaged
+    {
+        if (row >= m)
+        {
+            return;
         }
 
-        if (r1 < m)
+        int at = cBase + (row * n);
+        if (col < n)
         {
-            if (c0 < n)
-            {
-                c[cBase + (r1 * n) + c0] = acc10;
-            }
+            c[at + col] = v.X0;
+        }
 
-            if (c1 < n)
-            {
-                c[cBase + (r1 * n) + c1] = acc11;
-            }
+        if (col + t < n)
+        {
+            c[at + col + t] = v.X1;
+        }
+
+        if (col + (2 * t) < n)
+        {
+            c[at + col + (2 * t)] = v.X2;
+        }
+
+        if (col + (3 * t) < n)
+        {
+            c[at + col + (3 * t)] = v.X3;
         }
     }
 }

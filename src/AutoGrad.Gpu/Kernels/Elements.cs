@@ -26,9 +26,6 @@ internal interface IElement<T>
 
     T Div(T a, T b);
 
-    /// <summary>a·b + c with one rounding (fused multiply-add): the matrix product's step.</summary>
-    T MulAdd(T a, T b, T c);
-
     /// <summary>a &gt; b in the element type (false when either is NaN).</summary>
     bool Greater(T a, T b);
 }
@@ -75,16 +72,6 @@ internal readonly struct F32 : IElement<float>
 
     public float Div(float a, float b) => a / b;
 
-    public float MulAdd(float a, float b, float c)
-    {
-        if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float r, a, b, c);
-            return r;
-        }
-
-        return MathF.FusedMultiplyAdd(a, b, c);
-    }
 
     public bool Greater(float a, float b) => a > b;
 }
@@ -131,16 +118,6 @@ internal readonly struct F64 : IElement<double>
 
     public double Div(double a, double b) => a / b;
 
-    public double MulAdd(double a, double b, double c)
-    {
-        if (CudaAsm.IsSupported)
-        {
-            CudaAsm.Emit("fma.rn.f64 %0, %1, %2, %3;", out double r, a, b, c);
-            return r;
-        }
-
-        return Math.FusedMultiplyAdd(a, b, c);
-    }
 
     public bool Greater(double a, double b) => a > b;
 }
@@ -160,7 +137,6 @@ internal readonly struct I32 : IElement<int>
 
     public int Div(int a, int b) => b == 0 ? 0 : a / b;
 
-    public int MulAdd(int a, int b, int c) => (a * b) + c;
 
     public bool Greater(int a, int b) => a > b;
 }
