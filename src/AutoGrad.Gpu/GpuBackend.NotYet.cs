@@ -3,40 +3,19 @@ using AutoGrad.Backends;
 namespace AutoGrad.Gpu;
 
 /// <summary>
-/// The kernels the ILGPU backend does not have yet. Each throws <see cref="NotSupportedException"/> naming itself: an op
-/// that needs one fails on a GPU device instead of silently computing on the host. docs/gpu.md lists them.
+/// The kernels the ILGPU backend does not have yet: the matrix products with a fused epilogue, which compiled programs
+/// ask for only where <see cref="FusesMatMulEpilogue"/> says true (never, on this backend). Each throws
+/// <see cref="NotSupportedException"/> naming itself: a caller that needs one fails on a GPU device instead of silently
+/// computing on the host. docs/gpu.md lists them.
 /// </summary>
 internal sealed partial class GpuBackend
 {
     private NotSupportedException NotYet(string kernel) => new(
         $"{kernel}: the ILGPU backend does not have this kernel yet (issue 18), so this op cannot run on {DeviceName}; run it on Device.Cpu");
 
-    public void Axpby(double alpha, TensorStorage x, double beta, TensorStorage y, bool squareY, TensorStorage output) => throw NotYet(nameof(Axpby));
-
-    public void AdaptiveStep(TensorStorage x, TensorStorage alpha, TensorStorage y, TensorStorage z, TensorStorage gamma, double eps, TensorStorage output) =>
-        throw NotYet(nameof(AdaptiveStep));
-
-    public void ActivationGrad(ActivationGradKind kind, TensorStorage s, TensorStorage g, TensorStorage output) => throw NotYet(nameof(ActivationGrad));
-
-    public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c) =>
-        throw NotYet(nameof(MatMul));
-
     public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, bool productFirst, TensorStorage output) =>
         throw NotYet(nameof(MatMulAxpby));
 
     public void MatMulActivationGrad(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, ActivationGradKind kind, TensorStorage s, TensorStorage output) =>
         throw NotYet(nameof(MatMulActivationGrad));
-
-    public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c) => throw NotYet(nameof(MatMulAddRow));
-
-    public void Gather(TensorStorage x, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y) => throw NotYet(nameof(Gather));
-
-    public void ScatterAdd(TensorStorage g, TensorStorage indices, int outer, int n, int m, int inner, TensorStorage y) => throw NotYet(nameof(ScatterAdd));
-
-    public void OneHot(TensorStorage labels, int classes, TensorStorage y) => throw NotYet(nameof(OneHot));
-
-    public void SoftmaxCrossEntropy(TensorStorage logits, TensorStorage labels, int rows, int classes, TensorStorage y) => throw NotYet(nameof(SoftmaxCrossEntropy));
-
-    public void SoftmaxCrossEntropyGrad(TensorStorage logits, TensorStorage labels, TensorStorage c, int rows, int classes, TensorStorage y) =>
-        throw NotYet(nameof(SoftmaxCrossEntropyGrad));
 }

@@ -18,7 +18,11 @@ internal sealed partial class GpuBackend : IBackend
     private readonly KernelSet<double, F64> _f64;
     private readonly KernelSet<int, I32> _i32;
     private readonly Dictionary<(DType, DType), Delegate> _casts = [];
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _castFlag;
+    /// <summary>The first position of a bad value in data (a cast to int32, an index out of range), int.MaxValue for none.</summary>
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _dataFlag;
+
+    /// <summary>The scalar operands of AdaptiveStep (α, γ) as doubles, written on the device by the launch before it.</summary>
+    private readonly MemoryBuffer1D<double, Stride1D.Dense> _scalars;
 
     public GpuBackend(Accelerator accelerator, string deviceName)
     {
@@ -28,7 +32,8 @@ internal sealed partial class GpuBackend : IBackend
         _f32 = new(accelerator);
         _f64 = new(accelerator);
         _i32 = new(accelerator);
-        _castFlag = accelerator.Allocate1D<int>(1);
+        _dataFlag = accelerator.Allocate1D<int>(1);
+        _scalars = accelerator.Allocate1D<double>(2);
     }
 
     public Accelerator Accelerator { get; }
@@ -161,12 +166,28 @@ internal sealed partial class GpuBackend : IBackend
             return;
         }
 
-        bool toInt = dst.DType == DType.Int32;
-        if (toInt)
+        if (dst.DType != DType.Int32)
         {
-            ResetCastFlag();
+            CastLaunch(src, dst, toInt: false);
+            return;
         }
 
+        int position;
+        lock (_dataFlag)
+        {
+            ResetFlag();
+            CastLaunch(src, dst, toInt: true);
+            position = ReadFlag();
+        }
+
+        if (position != int.MaxValue)
+        {
+            throw new CastRangeException(GetElement(src, position), position);
+        }
+    }
+
+    private void CastLaunch(TensorStorage src, TensorStorage dst, bool toInt)
+    {
         switch (src.DType, dst.DType)
         {
             case (DType.Float32, DType.Float64): CastKernel<float, F32, double, F64>(src, dst, toInt); break;
@@ -176,19 +197,22 @@ internal sealed partial class GpuBackend : IBackend
             case (DType.Float32, DType.Int32): CastKernel<float, F32, int, I32>(src, dst, toInt); break;
             default: CastKernel<double, F64, int, I32>(src, dst, toInt); break;
         }
+    }
 
-        if (toInt)
-        {
-            Span<int> flag = stackalloc int[1];
-            Accelerator.Synchronize();
-            ((ArrayView<int>)_castFlag.View).CopyToCPU(flag);
-            if (flag[0] != int.MaxValue)
-            {
-                throw new CastRangeException(GetElement(src, flag[0]), flag[0]);
-            }
-        }
+    /// <summary>
+    /// Sets the data-error flag to "none" (int.MaxValue) before a launch that may lower it. The reset, the launches and
+    /// the read happen under a lock on the flag, so that two threads' checks cannot mix (the device is meant for one
+    /// thread at a time, but a wrong index reported would be worse than a slower misuse).
+    /// </summary>
+    private void ResetFlag() => _i32.Fill(1, _dataFlag.View, int.MaxValue);
 
-        void ResetCastFlag() => _i32.Fill(1, _castFlag.View, int.MaxValue);
+    /// <summary>Waits for the launches so far and returns the flag: the first bad position, or int.MaxValue.</summary>
+    private int ReadFlag()
+    {
+        Span<int> flag = stackalloc int[1];
+        Accelerator.Synchronize();
+        ((ArrayView<int>)_dataFlag.View).CopyToCPU(flag);
+        return flag[0];
     }
 
     private void CastKernel<TS, TSE, TD, TDE>(TensorStorage src, TensorStorage dst, bool toInt)
@@ -209,7 +233,7 @@ internal sealed partial class GpuBackend : IBackend
             kernel = (Action<Index1D, ArrayView<TS>, ArrayView<TD>, ArrayView<int>, int>)cached;
         }
 
-        kernel(src.Length, View<TS>(src), View<TD>(dst), _castFlag.View, toInt ? 1 : 0);
+        kernel(src.Length, View<TS>(src), View<TD>(dst), _dataFlag.View, toInt ? 1 : 0);
     }
 
     public void StridedCopy(TensorStorage src, int srcOffset, int[] srcStrides, TensorStorage dst, int dstOffset, int[] dstStrides, int[] shape)

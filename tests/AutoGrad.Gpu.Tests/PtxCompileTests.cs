@@ -23,6 +23,9 @@ public sealed class PtxCompileTests
         return data;
     }
 
+    /// <summary>Kernels launched with their own groups (<c>LoadStreamKernel</c>): shared memory and barriers, no index parameter.</summary>
+    private static readonly HashSet<string> ExplicitlyGrouped = [nameof(DeviceKernels.MatMul)];
+
     /// <summary>Each kernel instantiation the backend loads (GpuBackend, KernelSet), by a readable name.</summary>
     private static Dictionary<string, MethodInfo> KernelMethods()
     {
@@ -34,15 +37,23 @@ public sealed class PtxCompileTests
         {
             methods[$"Fill<{t.Name}>"] = M(nameof(DeviceKernels.Fill), t);
             methods[$"StridedCopy<{t.Name}>"] = M(nameof(DeviceKernels.StridedCopy), t);
+            methods[$"Gather<{t.Name}>"] = M(nameof(DeviceKernels.Gather), t);
         }
 
         foreach (var (t, e) in elements[..2])
         {
-            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce" })
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "MatMul" })
             {
                 methods[$"{name}<{t.Name}>"] = M(name, t, e);
             }
         }
+
+        foreach (var (t, e) in elements)
+        {
+            methods[$"OneHot<{t.Name}>"] = M(nameof(DeviceKernels.OneHot), t, e);
+        }
+
+        methods["CheckIndices"] = k.GetMethod(nameof(DeviceKernels.CheckIndices))!;
 
         foreach (var (s, se) in elements)
         {
@@ -71,9 +82,37 @@ public sealed class PtxCompileTests
     public void Kernel_CompilesToPtxForSm90WithoutAGpu(string kernel)
     {
         using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
-        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(KernelMethods()[kernel]);
+        var method = KernelMethods()[kernel];
+        var entry = ExplicitlyGrouped.Contains(method.Name)
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(method);
         var compiled = (PTXCompiledKernel)backend.Compile(entry, default);
         Assert.Contains(".entry", compiled.PTXAssembly);
         Assert.Contains(".version 7.8", compiled.PTXAssembly);
+
+        // A .NET method ILGPU cannot compile becomes a call to an undefined function, even in a branch that is never
+        // taken on CUDA; the driver's linker may refuse the module.
+        Assert.DoesNotContain(".extern .func", compiled.PTXAssembly);
+    }
+
+    [Theory]
+    [InlineData(typeof(float), typeof(F32), "f32")]
+    [InlineData(typeof(double), typeof(F64), "f64")]
+    public void ElementArithmetic_IsExplicitlyRoundedInPtx_SoPtxasCannotContractOrReorderIt(Type t, Type e, string suffix)
+    {
+        // x·α + y·β as plain mul/add may become one fma in ptxas (one rounding fewer than the CPU); .rn forbids that.
+        using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
+        var axpby = typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.Axpby))!.MakeGenericMethod(t, e);
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(axpby), default)).PTXAssembly;
+        Assert.Contains($"mul.rn.{suffix}", ptx);
+        Assert.Contains($"add.rn.{suffix}", ptx);
+
+        // The product's rounded multiply-then-add chain, with its tiles in (dynamic) shared memory.
+        var matMul = typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.MatMul))!.MakeGenericMethod(t, e);
+        ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(matMul), default)).PTXAssembly;
+        Assert.Contains($"mul.rn.{suffix}", ptx);
+        Assert.DoesNotContain($"fma.", ptx);
+        Assert.Contains(".shared", ptx);
+        Assert.Contains("bar.sync", ptx);
     }
 }

@@ -7,7 +7,7 @@ namespace AutoGrad.Gpu.Kernels;
 /// structs and scalars. Generic over the element type through <see cref="IElement{T}"/>; ILGPU compiles one
 /// specialization per type argument. No System.Numerics vector types, no exceptions, no floating-point atomics.
 /// </summary>
-internal static class DeviceKernels
+internal static partial class DeviceKernels
 {
     /// <summary>y[i] = value.</summary>
     public static void Fill<T>(Index1D i, ArrayView<T> y, T value)

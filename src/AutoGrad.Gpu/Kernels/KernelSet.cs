@@ -19,6 +19,17 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet>? _where;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>? _reduce;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>? _argReduce;
+    private Action<Index1D, ArrayView<T>, ArrayView<double>, int>? _toDouble;
+    private Action<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>? _axpby;
+    private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>? _adaptiveStep;
+    private Action<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>>? _activationGrad;
+    private Action<Index1D, ArrayView<int>, int, ArrayView<int>>? _checkIndices;
+    private Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape>? _matMul;
+    private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int>? _gather;
+    private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int>? _scatterAdd;
+    private Action<Index1D, ArrayView<int>, ArrayView<T>, int>? _oneHot;
+    private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int>? _crossEntropy;
+    private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>? _crossEntropyGrad;
 
     public Action<Index1D, ArrayView<T>, T> Fill =>
         _fill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(DeviceKernels.Fill);
@@ -43,4 +54,39 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int> ArgReduce =>
         _argReduce ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>(DeviceKernels.ArgReduce<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<double>, int> ToDouble =>
+        _toDouble ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<double>, int>(DeviceKernels.ToDouble<T, TE>);
+
+    public Action<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>> Axpby =>
+        _axpby ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>(DeviceKernels.Axpby<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>> AdaptiveStep =>
+        _adaptiveStep ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>(DeviceKernels.AdaptiveStep<T, TE>);
+
+    public Action<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>> ActivationGrad =>
+        _activationGrad ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<T>, ArrayView<T>, ArrayView<T>>(DeviceKernels.ActivationGrad<T, TE>);
+
+    /// <summary>The index check (not generic; the int32 set's is the one used).</summary>
+    public Action<Index1D, ArrayView<int>, int, ArrayView<int>> CheckIndices =>
+        _checkIndices ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, ArrayView<int>>(DeviceKernels.CheckIndices);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int> Gather =>
+        _gather ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int>(DeviceKernels.Gather);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int> ScatterAdd =>
+        _scatterAdd ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int, int, int>(DeviceKernels.ScatterAdd<T, TE>);
+
+    public Action<Index1D, ArrayView<int>, ArrayView<T>, int> OneHot =>
+        _oneHot ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<T>, int>(DeviceKernels.OneHot<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int> SoftmaxCrossEntropy =>
+        _crossEntropy ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int>(DeviceKernels.SoftmaxCrossEntropy<T, TE>);
+
+    public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int> SoftmaxCrossEntropyGrad =>
+        _crossEntropyGrad ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>(DeviceKernels.SoftmaxCrossEntropyGrad<T, TE>);
+
+    /// <summary>The tiled matrix product: explicitly grouped (shared memory and barriers), launched with its own grid.</summary>
+    public Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape> MatMul =>
+        _matMul ??= accelerator.LoadStreamKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape>(DeviceKernels.MatMul<T, TE>);
 }

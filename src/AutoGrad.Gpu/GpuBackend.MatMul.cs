@@ -1,0 +1,64 @@
+using AutoGrad.Backends;
+using AutoGrad.Gpu.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace AutoGrad.Gpu;
+
+/// <summary>Matrix products: the tiled kernel of <see cref="DeviceKernels.MatMul{T, TE}"/>, one launch per call.</summary>
+internal sealed partial class GpuBackend
+{
+    /// <summary>
+    /// Threads per group axis of the product: 16 (256-thread groups), or the largest square that fits the accelerator's
+    /// group limit (ILGPU's CPU accelerator allows 16 threads: 4×4).
+    /// </summary>
+    private int MatMulThreads => _matMulThreads ??= Math.Min(MatMulTiling.Threads, (int)Math.Sqrt(Accelerator.MaxNumThreadsPerGroup));
+
+    private int? _matMulThreads;
+
+    /// <summary>The most batches one launch takes (the grid's z extent on CUDA).</summary>
+    private const int MaxBatchPerLaunch = 65535;
+
+    public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c) =>
+        Product(batch, m, n, k, a, transposeA, b, transposeB, null, c);
+
+    public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c) =>
+        Product(1, m, n, k, a, false, b, false, bias, c);
+
+    private void Product(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage? bias, TensorStorage c)
+    {
+        if (batch == 0 || m == 0 || n == 0)
+        {
+            return;
+        }
+
+        var shape = new MatMulShape(m, n, k, transposeA, transposeB, bias is not null);
+        switch (c.DType)
+        {
+            case DType.Float32: Launch(_f32, View<float>(a), View<float>(b), View<float>(bias ?? c), View<float>(c)); break;
+            case DType.Float64: Launch(_f64, View<double>(a), View<double>(b), View<double>(bias ?? c), View<double>(c)); break;
+            default: throw new NotSupportedException($"matmul on {c.DType.Name()}");
+        }
+
+        void Launch<T, TE>(KernelSet<T, TE> set, ArrayView<T> av, ArrayView<T> bv, ArrayView<T> biasView, ArrayView<T> cv)
+            where T : unmanaged
+            where TE : struct, IElement<T>
+        {
+            int threads = MatMulThreads, tile = MatMulTiling.Tile(threads);
+            var group = new Index3D(threads, threads, 1);
+            var shared = SharedMemoryConfig.RequestDynamic<T>(MatMulTiling.SharedElements(threads));
+            for (int first = 0; first < batch; first += MaxBatchPerLaunch)
+            {
+                int count = Math.Min(MaxBatchPerLaunch, batch - first);
+                var grid = new Index3D((n + tile - 1) / tile, (m + tile - 1) / tile, count);
+                set.MatMul(
+                    new KernelConfig(grid, group, shared),
+                    av.SubView((long)first * m * k, (long)count * m * k),
+                    bv.SubView((long)first * k * n, (long)count * k * n),
+                    biasView,
+                    cv.SubView((long)first * m * n, (long)count * m * n),
+                    shape);
+            }
+        }
+    }
+}
