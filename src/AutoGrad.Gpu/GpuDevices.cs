@@ -52,7 +52,7 @@ public static class GpuDevices
         {
             throw new ArgumentOutOfRangeException(
                 nameof(ordinal),
-                $"there is no CUDA device cuda:{ordinal}: ILGPU found {count} ({Describe()})");
+                $"there is no CUDA device cuda:{ordinal}: ILGPU found {count} CUDA device(s); the accelerators here are {Describe()}");
         }
 
         return Open($"cuda:{ordinal}", () => SharedContext.Value.GetCudaDevices()[ordinal].CreateAccelerator(SharedContext.Value));

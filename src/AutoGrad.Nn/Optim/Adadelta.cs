@@ -61,7 +61,7 @@ public sealed class Adadelta : IOptimizer
         OptimizerState.CheckParameters(Owner, "Init", parameters);
         return new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) },
             { SquareAvgKey, parameters.Map(Tensor.ZerosLike) },
             { AccDeltaKey, parameters.Map(Tensor.ZerosLike) },
         };

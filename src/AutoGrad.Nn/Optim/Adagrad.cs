@@ -62,7 +62,7 @@ public sealed class Adagrad : IOptimizer
         OptimizerState.CheckParameters(Owner, "Init", parameters);
         return new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) },
             { SumKey, parameters.Map(p => Tensor.Full(p.Shape.ToArray(), InitialAccumulatorValue, p.DType, p.Device)) },
         };
     }

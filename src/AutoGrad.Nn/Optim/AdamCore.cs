@@ -15,7 +15,7 @@ internal sealed class AdamCore(string owner, Schedule learningRate, double beta1
         OptimizerState.CheckParameters(owner, "Init", parameters);
         var state = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) },
             { MKey, parameters.Map(Tensor.ZerosLike) },
             { VKey, parameters.Map(Tensor.ZerosLike) },
         };

@@ -64,7 +64,7 @@ public sealed class Adamax : IOptimizer
         OptimizerState.CheckParameters(Owner, "Init", parameters);
         return new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) },
             { MKey, parameters.Map(Tensor.ZerosLike) },
             { UKey, parameters.Map(Tensor.ZerosLike) },
         };

@@ -73,8 +73,8 @@ public sealed class NAdam : IOptimizer
         OptimizerState.CheckParameters(Owner, "Init", parameters);
         return new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
-            { MuProductKey, Tensor.Scalar(1.0) },
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) },
+            { MuProductKey, Tensor.Scalar(1.0, DType.Float64, OptimizerState.DeviceOf(parameters)) },
             { MKey, parameters.Map(Tensor.ZerosLike) },
             { VKey, parameters.Map(Tensor.ZerosLike) },
         };

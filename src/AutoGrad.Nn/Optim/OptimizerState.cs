@@ -10,8 +10,11 @@ internal static class OptimizerState
     /// <summary>The state key of the step counter: an int32 scalar, the number of updates done so far.</summary>
     public const string StepKey = "step";
 
-    /// <summary>The step counter as a tensor.</summary>
-    public static Tensor StepTensor(int step) => Tensor.Scalar(step, DType.Int32);
+    /// <summary>The step counter as a tensor, on <paramref name="device"/> (the CPU by default).</summary>
+    public static Tensor StepTensor(int step, Device? device = null) => Tensor.Scalar(step, DType.Int32, device);
+
+    /// <summary>Where an optimizer's state goes: the parameters' device (their first leaf's), so a model on a GPU is updated there.</summary>
+    public static Device DeviceOf(TensorTree parameters) => parameters.Leaves() is { Count: > 0 } leaves ? leaves[0].Value.Device : Device.Cpu;
 
     /// <summary>Checks that <paramref name="parameters"/> is a tree of floating-point tensors.</summary>
     public static void CheckParameters(string optimizer, string call, TensorTree parameters)
@@ -106,7 +109,7 @@ internal static class OptimizerState
 
     /// <summary>The counter after this update: from the host value when it was read, else computed as tensor ops.</summary>
     public static Tensor NextStep(string optimizer, TensorTree state, int? step) =>
-        step is { } s ? StepTensor(s + 1) : (StepCounter(optimizer, state).To(DType.Float64) + 1.0).To(DType.Int32);
+        step is { } s ? StepTensor(s + 1, StepCounter(optimizer, state).Device) : (StepCounter(optimizer, state).To(DType.Float64) + 1.0).To(DType.Int32);
 
     /// <summary>t, this update's number (the counter + 1), as a 0-d float64 tensor: not read back, so a compiled step can replay it.</summary>
     public static Tensor UpdateNumber(string optimizer, TensorTree state) => StepCounter(optimizer, state).To(DType.Float64) + 1.0;

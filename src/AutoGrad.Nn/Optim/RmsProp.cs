@@ -72,7 +72,7 @@ public sealed class RmsProp : IOptimizer
         OptimizerState.CheckParameters(Owner, "Init", parameters);
         var state = new TensorTree
         {
-            { OptimizerState.StepKey, OptimizerState.StepTensor(0) },
+            { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) },
             { SquareAvgKey, parameters.Map(Tensor.ZerosLike) },
         };
         if (Centered)

@@ -71,7 +71,7 @@ public sealed class Sgd : IOptimizer
     public TensorTree Init(TensorTree parameters)
     {
         OptimizerState.CheckParameters(Owner, "Init", parameters);
-        var state = new TensorTree { { OptimizerState.StepKey, OptimizerState.StepTensor(0) } };
+        var state = new TensorTree { { OptimizerState.StepKey, OptimizerState.StepTensor(0, OptimizerState.DeviceOf(parameters)) } };
         if (Momentum != 0)
         {
             state.Add(MomentumKey, parameters.Map(Tensor.ZerosLike));
