@@ -353,7 +353,7 @@ public static partial class OpCases
                     // The mask is part of the call, not an input: it carries no derivative, and perturbing its
                     // zeros would flip branches.
                     Op = "Where", Data = [a, b], Shapes = [pair.A, pair.B], Attrs = $"mask [{string.Join(",", condShape)}] {string.Join(",", cond)}",
-                    Apply = xs => Tensor.Where(Tensor.FromArray(cond, condShape).To(xs[0].DType), xs[0], xs[1]),
+                    Apply = xs => Tensor.Where(Tensor.FromArray(cond, condShape, xs[0].Device).To(xs[0].DType), xs[0], xs[1]), // the mask where the data is
                     Reference = d => WhereReference(cond, condShape, d[0], pair.A, d[1], pair.B),
                 },
             Errors = () =>
