@@ -51,12 +51,13 @@ public static class Loss
 
     /// <summary>
     /// Binary cross-entropy on probabilities: −[t·log p + (1 − t)·log(1 − p)], with each log clamped at −100
-    /// as PyTorch's <c>BCELoss</c> does. Prefer <see cref="BinaryCrossEntropyWithLogits"/>.
+    /// as PyTorch's <c>BCELoss</c> does. Prefer <see cref="BinaryCrossEntropyWithLogits"/>. The targets may be float
+    /// probabilities of the predictions' shape, or int32 labels 0/1, [n] for predictions [n, 1] (Keras's habit).
     /// </summary>
     public static Tensor BinaryCrossEntropy(Tensor probabilities, Tensor targets, Reduction reduction = Reduction.Mean,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        SameShape("BinaryCrossEntropy", probabilities, targets, file, line);
+        targets = BinaryTargets("BinaryCrossEntropy", probabilities, targets, file, line);
         // Clamp the argument, not the log: log(max(p, e^−100)) equals PyTorch's max(log p, −100) but its
         // gradient stays finite (0 where the clamp is active) when p is exactly 0 or 1.
         const double floor = 3.720075976020836e-44; // e^−100
@@ -65,11 +66,14 @@ public static class Loss
         return Reduce(-(targets * logP + (1.0 - targets) * log1mP), reduction);
     }
 
-    /// <summary>Binary cross-entropy on logits z: softplus(z) − t·z, stable for any z (PyTorch <c>BCEWithLogitsLoss</c>).</summary>
+    /// <summary>
+    /// Binary cross-entropy on logits z: softplus(z) − t·z, stable for any z (PyTorch <c>BCEWithLogitsLoss</c>). Targets as
+    /// for <see cref="BinaryCrossEntropy"/>.
+    /// </summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        SameShape("BinaryCrossEntropyWithLogits", logits, targets, file, line);
+        targets = BinaryTargets("BinaryCrossEntropyWithLogits", logits, targets, file, line);
         return Reduce(logits.Softplus() - targets * logits, reduction);
     }
 
@@ -158,6 +162,29 @@ public static class Loss
 
     private static Tensor Reduce(Tensor values, Reduction reduction) =>
         reduction == Reduction.Sum ? values.Sum() : values.Mean();
+
+    /// <summary>
+    /// The targets of a binary loss in the predictions' dtype and shape: int32 labels (0 or 1, as <c>Datasets.Xor()</c>
+    /// gives them) are converted, and labels [n] for predictions [n, 1] (one output unit) are laid out as a column, as Keras
+    /// accepts them. Anything else must already match.
+    /// </summary>
+    private static Tensor BinaryTargets(string op, Tensor predictions, Tensor targets, string file, int line)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.DType == DType.Int32 && predictions.DType.IsFloating())
+        {
+            targets = targets.To(predictions.DType, file, line);
+        }
+
+        if (predictions.Rank == 2 && predictions.Shape[1] == 1 && targets.Rank == 1 && targets.Shape[0] == predictions.Shape[0])
+        {
+            targets = targets.Reshape([targets.Shape[0], 1], file, line);
+        }
+
+        SameShape(op, predictions, targets, file, line);
+        return targets;
+    }
 
     private static void SameShape(string op, Tensor a, Tensor b, string file, int line)
     {
