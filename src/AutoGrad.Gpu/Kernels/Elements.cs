@@ -72,7 +72,6 @@ internal readonly struct F32 : IElement<float>
 
     public float Div(float a, float b) => a / b;
 
-
     public bool Greater(float a, float b) => a > b;
 }
 
@@ -118,7 +117,6 @@ internal readonly struct F64 : IElement<double>
 
     public double Div(double a, double b) => a / b;
 
-
     public bool Greater(double a, double b) => a > b;
 }
 
@@ -136,7 +134,6 @@ internal readonly struct I32 : IElement<int>
     public int Mul(int a, int b) => a * b;
 
     public int Div(int a, int b) => b == 0 ? 0 : a / b;
-
 
     public bool Greater(int a, int b) => a > b;
 }
