@@ -575,8 +575,8 @@ public static class Trainer
         return first;
     }
 
-    /// <summary>Where the batches go: the parameters' device (their first leaf's), so a model moved there trains there.</summary>
-    private static Device ParameterDevice(TensorTree parameters) => parameters.Leaves() is { Count: > 0 } leaves ? leaves[0].Value.Device : Device.Cpu;
+    /// <summary>Where the batches go: the parameters' device, as for the optimizers' state, so a model moved there trains there.</summary>
+    private static Device ParameterDevice(TensorTree parameters) => OptimizerState.DeviceOf(parameters);
 
     private static void Validate(TrainOptions o)
     {
