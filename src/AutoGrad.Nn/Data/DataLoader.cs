@@ -1,9 +1,28 @@
 namespace AutoGrad.Nn.Data;
 
-/// <summary>One batch: features [b, f] and labels int32 [b] or targets [b, t].</summary>
+/// <summary>
+/// One batch: features [b, f] and labels int32 [b] or targets [b, t]. A tree (<see cref="ITree{TSelf}"/>), so a transform
+/// or compiled step takes it as an argument: <c>ValueAndGrad((TensorTree p, Batch b) => ...)(parameters, batch)</c>.
+/// </summary>
 /// <param name="X">Features.</param>
 /// <param name="Y">Labels or targets.</param>
-public sealed record Batch(Tensor X, Tensor Y);
+public sealed record Batch(Tensor X, Tensor Y) : ITree<Batch>
+{
+    /// <inheritdoc/>
+    public void Flatten(TreeWriter leaves)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        leaves.Add(X);
+        leaves.Add(Y);
+    }
+
+    /// <inheritdoc/>
+    public Batch Unflatten(TreeReader leaves)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        return new(leaves.Next(X), leaves.Next(Y));
+    }
+}
 
 /// <summary>
 /// Batches over a dataset. With shuffling, each pass draws a fresh permutation from the generator

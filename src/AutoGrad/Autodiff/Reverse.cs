@@ -56,6 +56,48 @@ internal static class Reverse
         });
     }
 
+    /// <summary>
+    /// The value and pullback of a function of several tensors with several outputs: the pullback takes one cotangent
+    /// per output (shape and dtype checked, named by <paramref name="outputName"/>) and returns one per input, from one
+    /// backward pass.
+    /// </summary>
+    public static (Tensor[] Values, Func<Tensor[], Tensor[]> Pullback) VjpMany(
+        CallSite site, Func<Tensor[], Tensor[]> f, Tensor[] xs, Func<int, string> outputName)
+    {
+        ArgumentNullException.ThrowIfNull(xs);
+        var chosen = ResolveArgnums("Vjp", site, xs, null);
+        var trace = new ReverseTrace("Vjp");
+        Tensor[] ys;
+        var variables = new Tensor[chosen.Length];
+        try
+        {
+            for (int i = 0; i < chosen.Length; i++)
+            {
+                variables[i] = trace.NewVariable(xs[i]);
+            }
+
+            ys = f(variables);
+        }
+        finally
+        {
+            trace.Close();
+        }
+
+        var values = ys.Select(y => Lower(y, trace)).ToArray();
+        return (values, vs =>
+        {
+            for (int o = 0; o < values.Length; o++)
+            {
+                if (vs[o] is null || vs[o].Shape != values[o].Shape || vs[o].DType != values[o].DType)
+                {
+                    throw site.Error("Vjp", $"the cotangent{outputName(o)} must match the output {values[o].DType.Name()}{values[o].Shape}, got {(vs[o] is null ? "null" : vs[o].DType.Name() + vs[o].Shape)}");
+                }
+            }
+
+            return trace.Backward(ys, vs, variables);
+        });
+    }
+
     private static (ReverseTrace Trace, Tensor Output, Tensor[] Variables) Run(string name, CallSite site, Func<Tensor[], Tensor> f, Tensor[] xs, int[] chosen)
     {
         var trace = new ReverseTrace(name);
@@ -137,6 +179,7 @@ internal static class Reverse
         Dictionary<string, Tensor> dict => dict.ToDictionary(kv => kv.Key, kv => Lower(kv.Value, trace)),
         System.Runtime.CompilerServices.ITuple tuple when tuple.Length <= 7 && value.GetType().IsValueType && value.GetType().FullName!.StartsWith("System.ValueTuple", StringComparison.Ordinal) =>
             Activator.CreateInstance(value.GetType(), Enumerable.Range(0, tuple.Length).Select(i => LowerObject(tuple[i], trace)).ToArray()),
+        ITree => Tree.Map(value, t => Lower(t, trace)),
         _ => value,
     };
 }

@@ -46,13 +46,19 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
     /// and returns the cotangent of each variable in <paramref name="variables"/>: zeros of the variable's
     /// shape where the output does not depend on it.
     /// </summary>
-    public Tensor[] Backward(Tensor output, Tensor seed, Tensor[] variables)
+    public Tensor[] Backward(Tensor output, Tensor seed, Tensor[] variables) => Backward([output], [seed], variables);
+
+    /// <summary>
+    /// As <see cref="Backward(Tensor, Tensor, Tensor[])"/> for several outputs at once (a function returning a tuple or
+    /// tree): one pass down the tape with each output's cotangent seeded where it was produced.
+    /// </summary>
+    public Tensor[] Backward(Tensor[] outputs, Tensor[] seeds, Tensor[] variables)
     {
         // VJPs read the tape's saved inputs, donated constants included: none of their buffers may be taken.
         DonationGate.Close();
         try
         {
-            return BackwardCore(output, seed, variables);
+            return BackwardCore(outputs, seeds, variables);
         }
         finally
         {
@@ -60,17 +66,31 @@ internal sealed class ReverseTrace(string transform) : Trace(transform)
         }
     }
 
-    private Tensor[] BackwardCore(Tensor output, Tensor seed, Tensor[] variables)
+    private Tensor[] BackwardCore(Tensor[] outputs, Tensor[] seeds, Tensor[] variables)
     {
         var grads = new Tensor[variables.Length];
         Tensor?[] cotangents;
-        if (output.Trace == this)
+        int last = -1;
+        foreach (var output in outputs)
         {
-            cotangents = new Tensor?[output.NodeId + 1];
-            cotangents[output.NodeId] = seed;
+            last = output.Trace == this ? Math.Max(last, output.NodeId) : last;
+        }
+
+        if (last >= 0)
+        {
+            cotangents = new Tensor?[last + 1];
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                if (outputs[o].Trace == this)
+                {
+                    int node = outputs[o].NodeId;
+                    cotangents[node] = cotangents[node] is { } seeded ? seeded + seeds[o] : seeds[o];
+                }
+            }
+
             var neededByArity = new bool[]?[4];
             bool anomaly = AnomalyCheck.Active;
-            for (int id = output.NodeId; id >= 0; id--)
+            for (int id = last; id >= 0; id--)
             {
                 var g = cotangents[id];
                 var node = _nodes[id];

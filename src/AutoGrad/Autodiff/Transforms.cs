@@ -37,31 +37,11 @@ public static partial class Transforms
         };
     }
 
-    /// <summary>The gradients with respect to both arguments of a scalar-valued function of two tensors.</summary>
-    public static Func<Tensor, Tensor, (Tensor, Tensor)> Grad(Func<Tensor, Tensor, Tensor> f, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        var site = new CallSite(file, line);
-        return (a, b) =>
-        {
-            var grads = Reverse.ValueAndGrad("Grad", site, xs => f(xs[0], xs[1]), [a, b], [0, 1]).Grads;
-            return (grads[0], grads[1]);
-        };
-    }
-
-    /// <summary>The gradient with respect to argument <paramref name="argnum"/> (0 or 1) of a scalar-valued function of two tensors.</summary>
-    public static Func<Tensor, Tensor, Tensor> Grad(Func<Tensor, Tensor, Tensor> f, int argnum, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        var site = new CallSite(file, line);
-        return (a, b) => Reverse.ValueAndGrad("Grad", site, xs => f(xs[0], xs[1]), [a, b], [argnum]).Grads[0];
-    }
-
     /// <summary>
     /// The gradients of a scalar-valued function of several tensors with respect to the arguments listed
     /// in <paramref name="argnums"/> (all of them when none are given), in that order (JAX's argnums).
     /// </summary>
-    public static Func<Tensor[], Tensor[]> Grad(Func<Tensor[], Tensor> f, int[]? argnums = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    public static Func<Tensor[], Tensor[]> Grad(Func<Tensor[], Tensor> f, int[] argnums, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(f);
         var site = new CallSite(file, line);
@@ -69,7 +49,7 @@ public static partial class Transforms
     }
 
     /// <summary>The value and the gradients with respect to <paramref name="argnums"/> (all when none are given).</summary>
-    public static Func<Tensor[], (Tensor Value, Tensor[] Grads)> ValueAndGrad(Func<Tensor[], Tensor> f, int[]? argnums = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    public static Func<Tensor[], (Tensor Value, Tensor[] Grads)> ValueAndGrad(Func<Tensor[], Tensor> f, int[] argnums, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(f);
         var site = new CallSite(file, line);
@@ -135,7 +115,7 @@ public static partial class Transforms
     }
 
     /// <summary>Has-aux gradient of a function of several tensors, with respect to <paramref name="argnums"/> (all when none are given).</summary>
-    public static Func<Tensor[], (Tensor[] Grads, TAux Aux)> GradWithAux<TAux>(Func<Tensor[], (Tensor Loss, TAux Aux)> f, int[]? argnums = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    public static Func<Tensor[], (Tensor[] Grads, TAux Aux)> GradWithAux<TAux>(Func<Tensor[], (Tensor Loss, TAux Aux)> f, int[] argnums, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(f);
         var site = new CallSite(file, line);
@@ -150,69 +130,6 @@ public static partial class Transforms
             }, xs, argnums, onExit: trace => aux = Reverse.LowerAux(aux, trace));
             return (grads, aux);
         };
-    }
-
-    /// <summary>
-    /// The value of <paramref name="f"/> at <paramref name="x"/> and its pullback v ↦ vᵀ·∂f/∂x (JAX <c>vjp</c>).
-    /// The pullback can be called many times, with cotangents of the output's shape and dtype.
-    /// </summary>
-    public static (Tensor Value, Func<Tensor, Tensor> Pullback) Vjp(Func<Tensor, Tensor> f, Tensor x, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        var (value, pullback) = Reverse.Vjp(new CallSite(file, line), xs => f(xs[0]), [x]);
-        return (value, v => pullback(v)[0]);
-    }
-
-    /// <summary>The value and pullback of a function of several tensors; the pullback returns one cotangent per input.</summary>
-    public static (Tensor Value, Func<Tensor, Tensor[]> Pullback) Vjp(Func<Tensor[], Tensor> f, Tensor[] xs, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        return Reverse.Vjp(new CallSite(file, line), f, xs);
-    }
-
-    /// <summary>The value and pullback of a function of a parameter tree; the pullback returns a tree.</summary>
-    public static (Tensor Value, Func<Tensor, TensorTree> Pullback) Vjp(Func<TensorTree, Tensor> f, TensorTree tree, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        ArgumentNullException.ThrowIfNull(tree);
-        var leaves = tree.Leaves().Select(l => l.Value).ToArray();
-        var (value, pullback) = Reverse.Vjp(new CallSite(file, line), xs => f(tree.WithLeaves(xs)), leaves);
-        return (value, v => tree.WithLeaves(pullback(v)));
-    }
-
-    /// <summary>
-    /// Forward mode (JAX <c>jvp</c>): the value of <paramref name="f"/> at <paramref name="x"/> and the
-    /// directional derivative ∂f/∂x·<paramref name="tangent"/>, pushed through the primitives' JVP rules
-    /// in one forward pass.
-    /// </summary>
-    public static (Tensor Value, Tensor Tangent) Jvp(Func<Tensor, Tensor> f, Tensor x, Tensor tangent, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        return Forward.Jvp(new CallSite(file, line), xs => f(xs[0]), [x], [tangent]);
-    }
-
-    /// <summary>Forward mode for a function of several tensors, one tangent per input.</summary>
-    public static (Tensor Value, Tensor Tangent) Jvp(Func<Tensor[], Tensor> f, Tensor[] xs, Tensor[] tangents, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        return Forward.Jvp(new CallSite(file, line), f, xs, tangents);
-    }
-
-    /// <summary>Forward mode for a function of a parameter tree, with a tangent tree of the same structure.</summary>
-    public static (Tensor Value, Tensor Tangent) Jvp(Func<TensorTree, Tensor> f, TensorTree tree, TensorTree tangents, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
-    {
-        ArgumentNullException.ThrowIfNull(f);
-        ArgumentNullException.ThrowIfNull(tree);
-        ArgumentNullException.ThrowIfNull(tangents);
-        var site = new CallSite(file, line);
-        if (!tree.HasSameStructure(tangents))
-        {
-            throw site.Error("Jvp", $"the tangent tree must have the structure of the input tree: [{string.Join(", ", tree.Leaves().Select(l => l.Path))}] vs [{string.Join(", ", tangents.Leaves().Select(l => l.Path))}]");
-        }
-
-        var xs = tree.Leaves().Select(l => l.Value).ToArray();
-        var ts = tangents.Leaves().Select(l => l.Value).ToArray();
-        return Forward.Jvp(site, leaves => f(tree.WithLeaves(leaves)), xs, ts);
     }
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace AutoGrad.Nn.Tests.Docs;
 
 /// <summary>
 /// Every C# block of the pages listed here compiles verbatim, as a reader would paste it into Program.cs, runs, and
-/// prints what the page says it prints. (tutorial.md still uses marker-mirrored tests until its section 5 compiles as written: issue 19.)
+/// prints what the page says it prints.
 /// </summary>
 [Collection(nameof(DocProgramsCollection))]
 public class DocProgramTests
@@ -12,7 +12,7 @@ public class DocProgramTests
     public static TheoryData<string, int> Programs()
     {
         var data = new TheoryData<string, int>();
-        foreach (var page in new[] { "README.md", "debugging.md", "transforms.md", "optimizers.md", "gpu.md" })
+        foreach (var page in new[] { "README.md", "tutorial.md", "debugging.md", "transforms.md", "optimizers.md", "gpu.md" })
         {
             foreach (var program in DocPrograms.Of(page))
             {

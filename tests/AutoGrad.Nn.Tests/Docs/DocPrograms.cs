@@ -14,7 +14,8 @@ namespace AutoGrad.Nn.Tests.Docs;
 /// <list type="bullet">
 /// <item><c>&lt;!-- continues --&gt;</c>: the block goes on from the previous one (appended to its program);</item>
 /// <item><c>&lt;!-- fragment: why --&gt;</c>: not a program (a pattern to adapt); skipped, with the reason in the page;</item>
-/// <item><c>&lt;!-- output --&gt;</c> before a <c>text</c> block after a program: lines the program must print, in order.</item>
+/// <item><c>&lt;!-- output --&gt;</c> before a <c>text</c> block after a program: lines the program must print, in order
+/// ("…" stands for any text).</item>
 /// </list>
 /// </summary>
 public static partial class DocPrograms
@@ -159,19 +160,48 @@ public static partial class DocPrograms
         global using global::System.Threading.Tasks;
         """;
 
-    /// <summary>Every expected line appears in the output, in order (a line may be a prefix of what was printed, ending in "…").</summary>
+    /// <summary>
+    /// Every expected line appears in the output, in order. An ellipsis "…" in an expected line stands for any text (a
+    /// figure that depends on the machine's rounding), so "loss 0.…" matches "loss 0.63".
+    /// </summary>
     public static void AssertPrinted(Program program, string printed)
     {
         var actual = printed.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         int at = 0;
         foreach (var expected in program.ExpectedOutput)
         {
-            bool prefix = expected.EndsWith('…');
-            string text = prefix ? expected[..^1] : expected;
-            int found = actual.FindIndex(at, l => prefix ? l.StartsWith(text, StringComparison.Ordinal) : l == text);
+            int found = actual.FindIndex(at, l => Matches(expected, l));
             Assert.True(found >= 0, $"{program.Page}:{program.Line}: the page says the program prints\n  {expected}\nbut it printed:\n{printed}");
             at = found + 1;
         }
+    }
+
+    private static bool Matches(string expected, string line)
+    {
+        var parts = expected.Split('…');
+        if (parts.Length == 1)
+        {
+            return line == expected;
+        }
+
+        if (!line.StartsWith(parts[0], StringComparison.Ordinal) || !line.EndsWith(parts[^1], StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        int position = parts[0].Length;
+        for (int i = 1; i < parts.Length - 1; i++)
+        {
+            int next = line.IndexOf(parts[i], position, StringComparison.Ordinal);
+            if (next < 0)
+            {
+                return false;
+            }
+
+            position = next + parts[i].Length;
+        }
+
+        return line.Length - parts[^1].Length >= position;
     }
 }
 

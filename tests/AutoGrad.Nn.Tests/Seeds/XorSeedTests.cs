@@ -76,7 +76,7 @@ public class XorSeedTests
             return ((y - yHat) * (y - yHat)).Sum() * 0.5;
         }
 
-        var (g1, g2) = Grad(LossOf)(w1, w2);
+        var (g1, g2) = Grad(LossOf, argnums: (0, 1))(w1, w2);
 
         // Hand-derived backpropagation: δ3 = (y − ŷ)·ŷ(1 − ŷ), δ2 = δ3·W2ᵀ·a2(1 − a2); W2 += a2ᵀδ3, W1 += Xᵀδ2.
         var a2 = x.MatMul(w1).Sigmoid();

@@ -109,7 +109,7 @@ public class CompositionProperties
         {
             var a = Tensor.Ones(pair.A, DType.Float64);
             var b = Tensor.Full(pair.B, 2.0, DType.Float64);
-            var (ga, gb) = Grad((Tensor p, Tensor q) => (p * q).Sum())(a, b);
+            var (ga, gb) = Grad((Tensor p, Tensor q) => (p * q).Sum(), argnums: (0, 1))(a, b);
             Assert.Equal(a.Shape, ga.Shape);
             Assert.Equal(b.Shape, gb.Shape);
 
