@@ -34,8 +34,11 @@ internal sealed partial class GpuBackend
     public void MatMulActivationGrad(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, ActivationGradKind kind, TensorStorage s, TensorStorage output) =>
         Product(batch, a, b, s, output, new MatMulShape(m, n, k, transposeA, transposeB, MatMulEpilogue.ActivationGrad, (int)kind));
 
-    /// <summary>Not yet asked for by compiled programs (the next change says where fusing pays).</summary>
-    public bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA) => false;
+    /// <summary>
+    /// Every float product with an epilogue is fused: the tiled kernel applies it to each output as it stores it, so the
+    /// fused call saves the product's store and reload and a launch at any shape (the tile does not depend on k).
+    /// </summary>
+    public bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA) => dtype is DType.Float32 or DType.Float64;
 
     /// <summary>One launch per <see cref="MaxBatchPerLaunch"/> batches; <paramref name="operand"/> is the epilogue's (see <see cref="DeviceKernels.MatMul{T, TE}"/>).</summary>
     private void Product(int batch, TensorStorage a, TensorStorage b, TensorStorage? operand, TensorStorage c, MatMulShape shape)

@@ -267,4 +267,22 @@ public sealed class FusedMatMulKernelTests
             Bitwise(expected, Ilgpu.ToArray(inPlace), $"{what} in place {dtype.Name()}");
         }
     }
+
+    [Fact]
+    public void FloatProductsAreFusedAtEveryShape_Int32IsRefusedAsOnTheCpu()
+    {
+        // The epilogue is applied as each output is stored, so fusing saves the product's store and reload at any shape,
+        // including those the CPU backend declines (deep k, narrow products).
+        foreach (var dtype in FloatTypes)
+        {
+            Assert.True(Ilgpu.FusesMatMulEpilogue(dtype, 1, 64, 64, 64, transposeA: false));
+            Assert.True(Ilgpu.FusesMatMulEpilogue(dtype, 3, 512, 10, 4096, transposeA: true));
+            Assert.True(Ilgpu.FusesMatMulEpilogue(dtype, 1, 1, 1, 0, transposeA: false));
+        }
+
+        Assert.False(Ilgpu.FusesMatMulEpilogue(DType.Int32, 1, 64, 64, 64, transposeA: false));
+        var i = Ilgpu.FromArray(new[] { 1, 2, 3, 4 });
+        Assert.Throws<NotSupportedException>(() => Ilgpu.MatMulAxpby(1, 2, 2, 1, i, false, i, false, 1, i, 1, true, Ilgpu.Allocate(DType.Int32, 4)));
+        Assert.Throws<NotSupportedException>(() => Ilgpu.MatMulActivationGrad(1, 2, 2, 1, i, false, i, false, ActivationGradKind.Relu, i, Ilgpu.Allocate(DType.Int32, 4)));
+    }
 }
