@@ -5,7 +5,10 @@ using ILGPU.Runtime;
 
 namespace AutoGrad.Gpu;
 
-/// <summary>Matrix products: the tiled kernel of <see cref="DeviceKernels.MatMul{T, TE}"/>, one launch per call.</summary>
+/// <summary>
+/// Matrix products: the tiled kernel of <see cref="DeviceKernels.MatMul{T, TE}"/>, one launch per call, with the bias, Axpby
+/// or activation-gradient epilogue of MatMulAddRow, MatMulAxpby and MatMulActivationGrad applied as each output is stored.
+/// </summary>
 internal sealed partial class GpuBackend
 {
     /// <summary>
@@ -20,27 +23,40 @@ internal sealed partial class GpuBackend
     private const int MaxBatchPerLaunch = 65535;
 
     public void MatMul(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage c) =>
-        Product(batch, m, n, k, a, transposeA, b, transposeB, null, c);
+        Product(batch, a, b, null, c, new MatMulShape(m, n, k, transposeA, transposeB));
 
     public void MatMulAddRow(int m, int n, int k, TensorStorage a, TensorStorage b, TensorStorage bias, TensorStorage c) =>
-        Product(1, m, n, k, a, false, b, false, bias, c);
+        Product(1, a, b, bias, c, new MatMulShape(m, n, k, false, false, MatMulEpilogue.AddRow));
 
-    private void Product(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, TensorStorage? bias, TensorStorage c)
+    public void MatMulAxpby(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, double alpha, TensorStorage y, double beta, bool productFirst, TensorStorage output) =>
+        Product(batch, a, b, y, output, new MatMulShape(m, n, k, transposeA, transposeB, productFirst ? MatMulEpilogue.AxpbyProductFirst : MatMulEpilogue.AxpbyYFirst, alpha: alpha, beta: beta));
+
+    public void MatMulActivationGrad(int batch, int m, int n, int k, TensorStorage a, bool transposeA, TensorStorage b, bool transposeB, ActivationGradKind kind, TensorStorage s, TensorStorage output) =>
+        Product(batch, a, b, s, output, new MatMulShape(m, n, k, transposeA, transposeB, MatMulEpilogue.ActivationGrad, (int)kind));
+
+    /// <summary>
+    /// Every float product with an epilogue is fused: the tiled kernel applies it to each output as it stores it, so the
+    /// fused call saves the product's store and reload and a launch at any shape (the tile does not depend on k).
+    /// </summary>
+    public bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA) => dtype is DType.Float32 or DType.Float64;
+
+    /// <summary>One launch per <see cref="MaxBatchPerLaunch"/> batches; <paramref name="operand"/> is the epilogue's (see <see cref="DeviceKernels.MatMul{T, TE}"/>).</summary>
+    private void Product(int batch, TensorStorage a, TensorStorage b, TensorStorage? operand, TensorStorage c, MatMulShape shape)
     {
+        int m = shape.M, n = shape.N, k = shape.K;
         if (batch == 0 || m == 0 || n == 0)
         {
             return;
         }
 
-        var shape = new MatMulShape(m, n, k, transposeA, transposeB, bias is not null);
         switch (c.DType)
         {
-            case DType.Float32: Launch(_f32, View<float>(a), View<float>(b), View<float>(bias ?? c), View<float>(c)); break;
-            case DType.Float64: Launch(_f64, View<double>(a), View<double>(b), View<double>(bias ?? c), View<double>(c)); break;
+            case DType.Float32: Launch(_f32, View<float>(a), View<float>(b), View<float>(operand ?? c), View<float>(c)); break;
+            case DType.Float64: Launch(_f64, View<double>(a), View<double>(b), View<double>(operand ?? c), View<double>(c)); break;
             default: throw new NotSupportedException($"matmul on {c.DType.Name()}");
         }
 
-        void Launch<T, TE>(KernelSet<T, TE> set, ArrayView<T> av, ArrayView<T> bv, ArrayView<T> biasView, ArrayView<T> cv)
+        void Launch<T, TE>(KernelSet<T, TE> set, ArrayView<T> av, ArrayView<T> bv, ArrayView<T> operandView, ArrayView<T> cv)
             where T : unmanaged
             where TE : struct, IElement<T>
         {
@@ -55,7 +71,7 @@ internal sealed partial class GpuBackend
                     new KernelConfig(grid, group, shared),
                     av.SubView((long)first * m * k, (long)count * m * k),
                     bv.SubView((long)first * k * n, (long)count * k * n),
-                    biasView,
+                    shape.ReadsOperandPerOutput ? operandView.SubView((long)first * m * n, (long)count * m * n) : operandView,
                     cv.SubView((long)first * m * n, (long)count * m * n),
                     shape);
             }

@@ -9,8 +9,8 @@ namespace AutoGrad.Gpu;
 /// <summary>
 /// The kernel interface on one ILGPU accelerator: buffers from its <see cref="GpuMemoryPool"/>, kernels compiled once
 /// and cached (<see cref="KernelSet{T, TE}"/>), launched on the accelerator's default stream in call order. Host reads
-/// synchronize the stream first. Kernels this backend does not have yet throw <see cref="NotSupportedException"/>
-/// (GpuBackend.NotYet.cs): nothing falls back to the host. One thread at a time per device.
+/// synchronize the stream first. Every kernel of the interface runs on the device: nothing falls back to the host. One
+/// thread at a time per device.
 /// </summary>
 internal sealed partial class GpuBackend : IBackend
 {
@@ -278,6 +278,4 @@ internal sealed partial class GpuBackend : IBackend
             new Int8(c.S1[..c.Rank]),
             new Int8(s2.IsEmpty ? default : c.S2[..c.Rank]));
     }
-
-    public bool FusesMatMulEpilogue(DType dtype, int batch, int m, int n, int k, bool transposeA) => false;
 }

@@ -296,15 +296,4 @@ public sealed class KernelConformanceTests
             Bitwise(cpu, gpu, $"{kernel} {dtype.Name()}");
         }
     }
-
-    [Fact]
-    public void KernelsWithoutAnIlgpuImplementation_ThrowNotSupportedNamingTheKernel()
-    {
-        var s = Ilgpu.Allocate(DType.Float32, 4);
-        var e = Assert.Throws<NotSupportedException>(() => Ilgpu.MatMulAxpby(1, 2, 2, 1, s, false, s, false, 1, s, 1, true, s));
-        Assert.Contains("MatMulAxpby", e.Message);
-        Assert.Contains("ILGPU backend does not have this kernel yet", e.Message);
-        Assert.Throws<NotSupportedException>(() => Ilgpu.MatMulActivationGrad(1, 2, 2, 1, s, false, s, false, ActivationGradKind.Relu, s, s));
-        Assert.False(Ilgpu.FusesMatMulEpilogue(DType.Float32, 1, 64, 64, 64, false));
-    }
 }

@@ -107,10 +107,14 @@ public sealed class PtxCompileTests
         Assert.Contains($"mul.rn.{suffix}", ptx);
         Assert.Contains($"add.rn.{suffix}", ptx);
 
-        // The product's rounded multiply-then-add chain, with its tiles in (dynamic) shared memory.
+        // The product's rounded multiply-then-add chain, with its tiles in (dynamic) shared memory, and its fused
+        // epilogues (MatMulAxpby's p·α + y·β, MatMulActivationGrad's p·(1 − s·s) …: one kernel, the epilogue a uniform)
+        // rounded the same way: sub.rn appears only in the activation derivatives, and no fma anywhere.
         var matMul = typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.MatMul))!.MakeGenericMethod(t, e);
         ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(matMul), default)).PTXAssembly;
         Assert.Contains($"mul.rn.{suffix}", ptx);
+        Assert.Contains($"add.rn.{suffix}", ptx);
+        Assert.Contains($"sub.rn.{suffix}", ptx);
         Assert.DoesNotContain($"fma.", ptx);
         Assert.Contains(".shared", ptx);
         Assert.Contains("bar.sync", ptx);

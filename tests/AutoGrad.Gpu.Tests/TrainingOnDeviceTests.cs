@@ -1,3 +1,4 @@
+using AutoGrad.Autodiff;
 using AutoGrad.Nn.Data;
 using AutoGrad.Nn.Layers;
 using AutoGrad.Nn.Losses;
@@ -59,6 +60,64 @@ public class TrainingOnDeviceTests
         }
 
         Assert.Equal(eager.History.Epochs.Select(m => m.Loss), compiled.History.Epochs.Select(m => m.Loss));
+    }
+
+    [Fact]
+    public void ACompiledSgdStepRunsTheFusedProductsOnTheAccelerator_AndReplaysBitwiseLikeItsEagerRun()
+    {
+        // A sigmoid layer trained by SGD: both weight updates p − lr·(xᵀ·δ) become MatMulAxpby, and the hidden layer's
+        // δ·W2ᵀ ⊙ σ'(h) becomes MatMulActivationGrad, on the device. The compiled step's parameters are donated, so the
+        // fused updates write over them in place.
+        var device = Backends.GpuDevice;
+        var net = new Mlp([4, 8, 3], [Activation.Sigmoid]);
+        var sgd = new Sgd(0.1); // not a power of two: lr·g rounds, so the update's two roundings are checked
+        TensorTree Step(TensorTree t)
+        {
+            var (loss, grads) = Transforms.ValueAndGrad((TensorTree p) => Loss.CrossEntropy(net.Apply(p, t["x"]), t["y"]))(t.Subtree("params"));
+            var (parameters, state) = sgd.Update(grads, t.Subtree("opt"), t.Subtree("params"));
+            return new TensorTree { { "params", parameters }, { "opt", state }, { "loss", loss } };
+        }
+
+        TensorTree Start()
+        {
+            var parameters = net.Init(new Generator(3)).To(device);
+            return new TensorTree { { "params", parameters }, { "opt", sgd.Init(parameters) } };
+        }
+
+        TensorTree With(TensorTree state, int seed)
+        {
+            var g = new Generator((ulong)seed);
+            var labels = Enumerable.Range(0, 32).Select(i => (i * 7 + seed) % 3).ToArray();
+            return new TensorTree
+            {
+                { "params", state.Subtree("params") },
+                { "opt", state.Subtree("opt") },
+                { "x", Tensor.RandomNormal([32, 4], g, device: device) },
+                { "y", Tensor.FromArray(labels, [32], device) },
+            };
+        }
+
+        var jit = new JitFunction(Step, default);
+        TensorTree eager = Start(), compiled = Start();
+        for (int seed = 1; seed <= 4; seed++)
+        {
+            var expected = Step(With(eager, seed));
+            var actual = jit.Invoke(With(compiled.Donate(), seed)); // the first call traces, the others replay
+            foreach (var ((path, e), (_, c)) in expected.Leaves().Zip(actual.Leaves()))
+            {
+                Assert.Equal(device, c.Device);
+                Assert.True(
+                    e.ToFloatArray().Select(BitConverter.SingleToInt32Bits).SequenceEqual(c.ToFloatArray().Select(BitConverter.SingleToInt32Bits)),
+                    $"step {seed}: {path} differs between the eager and the compiled step");
+            }
+
+            (eager, compiled) = (expected, actual);
+        }
+
+        // Two updates and one activation rule fused: on the device, whose FusesMatMulEpilogue says so for any float product.
+        var program = Assert.Single(jit.Programs);
+        Assert.Equal(3, program.FusedCount);
+        Assert.Contains(0, program.OutputDonors);
     }
 
     [Fact]

@@ -50,14 +50,20 @@ internal static partial class DeviceKernels
     /// </summary>
     public static void ActivationGrad<T, TE>(Index1D i, int kind, ArrayView<T> s, ArrayView<T> g, ArrayView<T> output)
         where T : unmanaged
+        where TE : struct, IElement<T> => output[i] = default(TE).Mul(g[i], ActivationDerivative<T, TE>(kind, s[i]));
+
+    /// <summary>
+    /// dy/dx of <see cref="ActivationGrad{T, TE}"/> from s, with the CPU's roundings: s·(1 − s), 1 − s·s, or s &gt; 0 ? 1 : 0.
+    /// The fused product's epilogue uses it too.
+    /// </summary>
+    private static T ActivationDerivative<T, TE>(int kind, T s)
+        where T : unmanaged
         where TE : struct, IElement<T>
     {
         TE e = default;
-        T si = s[i];
         T one = e.FromDouble(1.0);
-        T derivative = kind == 0 ? e.Mul(si, e.Sub(one, si))
-            : kind == 1 ? e.Sub(one, e.Mul(si, si))
-            : e.Greater(si, e.FromDouble(0.0)) ? one : e.FromDouble(0.0);
-        output[i] = e.Mul(g[i], derivative);
+        return kind == 0 ? e.Mul(s, e.Sub(one, s))
+            : kind == 1 ? e.Sub(one, e.Mul(s, s))
+            : e.Greater(s, e.FromDouble(0.0)) ? one : e.FromDouble(0.0);
     }
 }

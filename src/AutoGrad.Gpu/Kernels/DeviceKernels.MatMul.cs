@@ -2,20 +2,51 @@ using ILGPU;
 
 namespace AutoGrad.Gpu.Kernels;
 
-/// <summary>The sizes and flags of one (batched) matrix product, passed to the kernel by value.</summary>
+/// <summary>What the matrix product does with each output (<see cref="MatMulShape.Epilogue"/>); kernel uniforms are ints.</summary>
+internal static class MatMulEpilogue
+{
+    /// <summary>c = p, the product itself.</summary>
+    public const int None = 0;
+
+    /// <summary>c = p with every sum started from the bias of its column (MatMulAddRow, as <c>addmm</c>).</summary>
+    public const int AddRow = 1;
+
+    /// <summary>c = p·α + y·β (MatMulAxpby with the product first).</summary>
+    public const int AxpbyProductFirst = 2;
+
+    /// <summary>c = y·β + p·α (MatMulAxpby with y first).</summary>
+    public const int AxpbyYFirst = 3;
+
+    /// <summary>c = p · dy/dx from s (MatMulActivationGrad, the kind in <see cref="MatMulShape.Kind"/>).</summary>
+    public const int ActivationGrad = 4;
+}
+
+/// <summary>The sizes, flags and epilogue of one (batched) matrix product, passed to the kernel by value.</summary>
 internal readonly struct MatMulShape
 {
-    public readonly int M, N, K, TransposeA, TransposeB, HasBias;
+    public readonly int M, N, K, TransposeA, TransposeB;
 
-    public MatMulShape(int m, int n, int k, bool transposeA, bool transposeB, bool hasBias)
+    /// <summary>A <see cref="MatMulEpilogue"/> value; <see cref="Kind"/> is the <see cref="Backends.ActivationGradKind"/> of <see cref="MatMulEpilogue.ActivationGrad"/>.</summary>
+    public readonly int Epilogue, Kind;
+
+    /// <summary>The Axpby epilogue's α and β, rounded to the element type in the kernel (as the CPU backend rounds them).</summary>
+    public readonly double Alpha, Beta;
+
+    public MatMulShape(int m, int n, int k, bool transposeA, bool transposeB, int epilogue = MatMulEpilogue.None, int kind = 0, double alpha = 0, double beta = 0)
     {
         M = m;
         N = n;
         K = k;
         TransposeA = transposeA ? 1 : 0;
         TransposeB = transposeB ? 1 : 0;
-        HasBias = hasBias ? 1 : 0;
+        Epilogue = epilogue;
+        Kind = kind;
+        Alpha = alpha;
+        Beta = beta;
     }
+
+    /// <summary>True when the epilogue reads an operand of C's shape (y or s) at each output's position.</summary>
+    public bool ReadsOperandPerOutput => Epilogue >= MatMulEpilogue.AxpbyProductFirst;
 }
 
 /// <summary>The launch geometry of <see cref="DeviceKernels.MatMul{T, TE}"/> (host side; not kernels).</summary>
@@ -56,7 +87,9 @@ internal struct Quad<T>
 /// slices of t, staging the slice of op(A) and op(B) in dynamic shared memory (8t² elements). Every element of C is
 /// acc ← acc + a·b over p = 0, 1, …, k−1 in order, from zero (or the bias), the product and the sum each rounded
 /// (<c>mul.rn</c>, <c>add.rn</c> on CUDA, which ptxas may not contract): the result does not depend on t, the tiling,
-/// the launch or the accelerator, and padding never enters a sum.
+/// the launch or the accelerator, and padding never enters a sum. An epilogue (<see cref="MatMulEpilogue"/>) is applied
+/// to each finished sum as it is stored, in the element type with the roundings of the unfused Axpby or ActivationGrad
+/// kernel: the fused product is the pair's result bit for bit, with no second pass over C.
 /// </summary>
 /// <remarks>
 /// Not an FMA chain, though <c>fma.rn</c> would be one instruction instead of two: ILGPU 1.5 has no FMA intrinsic, and a
@@ -67,11 +100,13 @@ internal struct Quad<T>
 internal static partial class DeviceKernels
 {
     /// <summary>
-    /// c[bt] = op(a[bt])·op(b[bt]) (+ bias on every row when <see cref="MatMulShape.HasBias"/>): grid (tiles of n,
-    /// tiles of m, batch), groups (t, t) with <see cref="MatMulTiling.SharedElements"/>(t) dynamic shared elements. a is
-    /// (m×k) or, transposed, (k×m); b is (k×n) or (n×k); c is (m×n); all contiguous, batches one after another.
+    /// c[bt] = epilogue(op(a[bt])·op(b[bt])): grid (tiles of n, tiles of m, batch), groups (t, t) with
+    /// <see cref="MatMulTiling.SharedElements"/>(t) dynamic shared elements. a is (m×k) or, transposed, (k×m); b is (k×n)
+    /// or (n×k); c is (m×n); all contiguous, batches one after another. <paramref name="operand"/> is the epilogue's: the
+    /// bias (n) of <see cref="MatMulEpilogue.AddRow"/>, y or s (shaped and batched as c, possibly c itself) of the others,
+    /// unused (any view) for <see cref="MatMulEpilogue.None"/>.
     /// </summary>
-    public static void MatMul<T, TE>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> bias, ArrayView<T> c, MatMulShape s)
+    public static void MatMul<T, TE>(ArrayView<T> a, ArrayView<T> b, ArrayView<T> operand, ArrayView<T> c, MatMulShape s)
         where T : unmanaged
         where TE : struct, IElement<T>
     {
@@ -89,14 +124,14 @@ internal static partial class DeviceKernels
         // This thread's outputs: rows row0 + ty + t·r and columns col0 + tx + t·q for r, q = 0…3.
         T zero = e.FromDouble(0.0);
         var start = new Quad<T>(zero, zero, zero, zero);
-        if (s.HasBias != 0)
+        if (s.Epilogue == MatMulEpilogue.AddRow)
         {
             int c0 = col0 + tx;
             start = new Quad<T>(
-                c0 < n ? bias[c0] : zero,
-                c0 + t < n ? bias[c0 + t] : zero,
-                c0 + (2 * t) < n ? bias[c0 + (2 * t)] : zero,
-                c0 + (3 * t) < n ? bias[c0 + (3 * t)] : zero);
+                c0 < n ? operand[c0] : zero,
+                c0 + t < n ? operand[c0 + t] : zero,
+                c0 + (2 * t) < n ? operand[c0 + (2 * t)] : zero,
+                c0 + (3 * t) < n ? operand[c0 + (3 * t)] : zero);
         }
 
         Quad<T> acc0 = start, acc1 = start, acc2 = start, acc3 = start;
@@ -160,6 +195,16 @@ internal static partial class DeviceKernels
         }
 
         int r = row0 + ty, col = col0 + tx;
+        if (s.ReadsOperandPerOutput)
+        {
+            T alpha = e.FromDouble(s.Alpha), beta = e.FromDouble(s.Beta);
+            StoreRowWithEpilogue<T, TE>(c, operand, cBase, r, col, t, s, alpha, beta, acc0);
+            StoreRowWithEpilogue<T, TE>(c, operand, cBase, r + t, col, t, s, alpha, beta, acc1);
+            StoreRowWithEpilogue<T, TE>(c, operand, cBase, r + (2 * t), col, t, s, alpha, beta, acc2);
+            StoreRowWithEpilogue<T, TE>(c, operand, cBase, r + (3 * t), col, t, s, alpha, beta, acc3);
+            return;
+        }
+
         StoreRow(c, cBase, r, col, t, m, n, acc0);
         StoreRow(c, cBase, r + t, col, t, m, n, acc1);
         StoreRow(c, cBase, r + (2 * t), col, t, m, n, acc2);
@@ -208,5 +253,60 @@ internal static partial class DeviceKernels
         {
             c[at + col + (3 * t)] = v.X3;
         }
+    }
+
+    /// <summary>
+    /// As <see cref="StoreRow"/>, each output through the epilogue of <paramref name="s"/>, which reads the operand at the
+    /// output's own position just before writing it (so the operand may be c itself: an update in place).
+    /// </summary>
+    private static void StoreRowWithEpilogue<T, TE>(ArrayView<T> c, ArrayView<T> operand, int cBase, int row, int col, int t, MatMulShape s, T alpha, T beta, Quad<T> v)
+        where T : unmanaged
+        where TE : struct, IElement<T>
+    {
+        int n = s.N;
+        if (row >= s.M)
+        {
+            return;
+        }
+
+        int at = cBase + (row * n);
+        if (col < n)
+        {
+            c[at + col] = Epilogue<T, TE>(v.X0, operand[at + col], s, alpha, beta);
+        }
+
+        if (col + t < n)
+        {
+            c[at + col + t] = Epilogue<T, TE>(v.X1, operand[at + col + t], s, alpha, beta);
+        }
+
+        if (col + (2 * t) < n)
+        {
+            c[at + col + (2 * t)] = Epilogue<T, TE>(v.X2, operand[at + col + (2 * t)], s, alpha, beta);
+        }
+
+        if (col + (3 * t) < n)
+        {
+            c[at + col + (3 * t)] = Epilogue<T, TE>(v.X3, operand[at + col + (3 * t)], s, alpha, beta);
+        }
+    }
+
+    /// <summary>
+    /// One output of a fused product p with its operand value: the <see cref="Axpby{T, TE}"/> kernel's
+    /// <c>x·α + y·β</c> with the product as x (y first: as y), or the <see cref="ActivationGrad{T, TE}"/> kernel's
+    /// <c>g · dy/dx</c> with the product as g; the same operations and roundings, so the same bits.
+    /// </summary>
+    private static T Epilogue<T, TE>(T product, T operand, MatMulShape s, T alpha, T beta)
+        where T : unmanaged
+        where TE : struct, IElement<T>
+    {
+        TE e = default;
+        if (s.Epilogue == MatMulEpilogue.ActivationGrad)
+        {
+            return e.Mul(product, ActivationDerivative<T, TE>(s.Kind, operand));
+        }
+
+        T scaledProduct = e.Mul(product, alpha), scaledY = e.Mul(operand, beta);
+        return s.Epilogue == MatMulEpilogue.AxpbyProductFirst ? e.Add(scaledProduct, scaledY) : e.Add(scaledY, scaledProduct);
     }
 }
