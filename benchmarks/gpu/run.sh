@@ -53,6 +53,14 @@ prepare() {
   echo 'now, on the device: run(command="bash benchmarks/gpu/run.sh device", carry=["benchmarks/gpu/carry"], timeout_s=600)'
 }
 
+find_lib() { # the first NAME in LD_LIBRARY_PATH, the usual driver folders, then the linker's cache
+  local d
+  for d in ${LD_LIBRARY_PATH:+${LD_LIBRARY_PATH//:/ }} /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu /usr/lib64 /lib/x86_64-linux-gnu; do
+    [[ -e $d/$1 ]] && { echo "$d/$1"; return; }
+  done
+  ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n {print $NF; exit}'
+}
+
 unpack() { # archive dir: tar's xz, else Python's tarfile (its lzma)
   mkdir -p "$2"
   tar -xJf "$1" -C "$2" 2>/dev/null || "${PYTHON:-python3}" -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2"
@@ -64,7 +72,7 @@ device() {
   OUT=${OUT:-$PWD/gpu-results}
   mkdir -p "$OUT"
   exec > >(tee "$OUT/run.log") 2>&1
-  local begin=$SECONDS work=/tmp/autograd-gpu
+  local tee_pid=$! begin=$SECONDS work=/tmp/autograd-gpu
   echo "== run.sh device: $gpu, PyTorch on $torch_device${quick:+, quick sizes}; results in $OUT"
   if [[ ! -f $CARRY/gpucheck.tar.xz ]]; then
     echo "no $CARRY/gpucheck.tar.xz: run 'bash benchmarks/gpu/run.sh prepare' where the .NET SDK is, and carry $CARRY"
@@ -89,17 +97,21 @@ device() {
     df -h /tmp | tail -1
     uname -srm
     grep PRETTY_NAME /etc/os-release
+    echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
     ldconfig -p | grep -E 'libcuda\.so|libcublas' | head
   } >"$OUT/machine.txt" 2>&1
   cat "$OUT/machine.txt"
 
   if [[ $gpu == cuda* ]]; then
     # ILGPU opens the driver as "libcuda.so", which a driver-only install (a container) may not have: link libcuda.so.1.
-    if ! ldconfig -p | grep -q 'libcuda\.so '; then
-      local cuda1
-      cuda1=$(ldconfig -p | awk '/libcuda\.so\.1 /{print $NF; exit}')
+    local cuda0 cuda1
+    cuda0=$(find_lib libcuda.so)
+    if [[ -z $cuda0 ]]; then
+      cuda1=$(find_lib libcuda.so.1)
       [[ -n $cuda1 ]] && ln -sf "$cuda1" "$work/lib/libcuda.so" && echo "linked libcuda.so → $cuda1"
+      [[ -z $cuda1 ]] && echo "no libcuda.so.1 found: ILGPU will see no CUDA device"
     fi
+    echo "driver library: ${cuda0:-${cuda1:-none}}" >>"$OUT/machine.txt"
     # cuBLAS for ILGPU.Algorithms' binding (libcublas.so.12, .11 or .10): the system's, else the one torch ships.
     local blas
     blas=$(timeout 60 "$py" - <<'PY' 2>/dev/null
@@ -110,7 +122,8 @@ try:
     roots.append(os.path.dirname(os.path.dirname(torch.__file__)))
 except Exception:
     pass
-hits = glob.glob("/usr/local/cuda*/lib64/libcublas.so.*") + glob.glob("/usr/lib/x86_64-linux-gnu/libcublas.so.*")
+hits = glob.glob("/usr/local/cuda*/lib64/libcublas.so.*") + glob.glob("/usr/local/cuda*/targets/x86_64-linux/lib/libcublas.so.*")
+hits += glob.glob("/usr/lib/x86_64-linux-gnu/libcublas.so.*")
 for r in roots:
     hits += glob.glob(os.path.join(r, "nvidia", "**", "libcublas.so.*"), recursive=True)
     hits += glob.glob(os.path.join(r, "torch", "lib", "libcublas.so.*"))
@@ -158,6 +171,8 @@ PY
     --machine "$OUT/machine.txt" --commit "$commit" >"$OUT/report.md"
   cat "$OUT/report.md"
   echo "== done in $((SECONDS - begin)) s; files in $OUT: $(ls "$OUT" | tr '\n' ' ')"
+  exec >&- 2>&-
+  wait "$tee_pid" 2>/dev/null # run.log complete before the call returns
 }
 
 case "${1:-}" in

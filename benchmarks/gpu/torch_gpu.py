@@ -78,9 +78,21 @@ def fmt(s):
     return f"{s:.3f} s" if s >= 1 else f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.2f} µs"
 
 
+def document():
+    return json.dumps({"side": "torch", "quick": quick, "info": info, "results": results, "errors": errors}, indent=2)
+
+
+def save():
+    """The JSON so far, after every workload: a run stopped by its timeout keeps what it measured."""
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(document())
+
+
 def record(name, seconds, unit, rate, **extra):
     results[name] = {"seconds": seconds, "unit": unit, "rate": rate, **extra}
     print(f"| {name:<34} | {fmt(seconds):>12} | {rate:>10.4g} {unit:<7} |", flush=True)
+    save()
 
 
 def attempt(name, body):
@@ -90,6 +102,7 @@ def attempt(name, body):
         body()
     except Exception as e:  # one workload's failure must not stop the others
         errors[name] = f"{type(e).__name__}: {e}"
+        save()
         print(f"| {name:<34} | {'failed':>12} | {type(e).__name__:>18} |", flush=True)
         traceback.print_exc(file=sys.stderr)
     finally:
@@ -261,6 +274,7 @@ info.update({
     "float32_matmul_precision": torch.get_float32_matmul_precision(),
     "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
 })
+save()
 print(f"PyTorch {torch.__version__} on {args.device} ({info['device_description']}){', quick sizes' if quick else ''}; TF32 off")
 print(f"| {'workload':<34} | {'time/op':>12} | {'rate':>18} |")
 print(f"|{'-' * 36}|{'-' * 14}|{'-' * 20}|")
@@ -286,13 +300,11 @@ if os.path.exists(os.path.join(mnist, "train-images-idx3-ubyte")):
 elif only is None or any("mnist" in o for o in only):
     errors["mnist"] = f"no MNIST files in {mnist} (pass --mnist DIR)"
 
-out = json.dumps({"side": "torch", "quick": quick, "info": info, "results": results, "errors": errors}, indent=2)
 if args.json:
-    with open(args.json, "w") as f:
-        f.write(out)
+    save()
     print(f"wrote {args.json}")
 else:
-    print(out)
+    print(document())
 for name, error in errors.items():
     print(f"error in {name}: {error}")
 sys.exit(1 if errors else 0)

@@ -30,6 +30,7 @@ internal sealed class GpuBench
     private readonly Dictionary<string, Dictionary<string, object>> _results = [];
     private readonly Dictionary<string, string> _errors = [];
     private readonly Dictionary<string, object> _info = [];
+    private string? _jsonPath;
 
     private GpuBench(Device device, bool quick, string[]? only)
     {
@@ -51,8 +52,9 @@ internal sealed class GpuBench
     public static int Run(string deviceName, bool quick, string? jsonPath, string? mnistDir, string[]? only)
     {
         var device = Program.OpenDevice(deviceName);
-        var bench = new GpuBench(device, quick, only);
+        var bench = new GpuBench(device, quick, only) { _jsonPath = jsonPath };
         bench.Describe();
+        bench.Save();
         Console.WriteLine($"AutoGrad GPU benchmark on {device.Name} ({bench._info["device_description"]}){(quick ? ", quick sizes" : "")}");
         Console.WriteLine($"| {"workload",-34} | {"time/op",12} | {"rate",18} |");
         Console.WriteLine($"|{new string('-', 36)}|{new string('-', 14)}|{new string('-', 20)}|");
@@ -64,24 +66,14 @@ internal sealed class GpuBench
         bench.MlpSteps();
         bench.MnistEpochs(mnistDir);
 
-        var json = JsonSerializer.Serialize(
-            new Dictionary<string, object>
-            {
-                ["side"] = "autograd",
-                ["quick"] = quick,
-                ["info"] = bench._info,
-                ["results"] = bench._results,
-                ["errors"] = bench._errors,
-            },
-            new JsonSerializerOptions { WriteIndented = true });
         if (jsonPath is not null)
         {
-            File.WriteAllText(jsonPath, json);
+            bench.Save();
             Console.WriteLine($"wrote {jsonPath}");
         }
         else
         {
-            Console.WriteLine(json);
+            Console.WriteLine(bench.Document());
         }
 
         foreach (var (name, error) in bench._errors)
@@ -90,6 +82,26 @@ internal sealed class GpuBench
         }
 
         return bench._errors.Count == 0 ? 0 : 1;
+    }
+
+    private string Document() => JsonSerializer.Serialize(
+        new Dictionary<string, object>
+        {
+            ["side"] = "autograd",
+            ["quick"] = _quick,
+            ["info"] = _info,
+            ["results"] = _results,
+            ["errors"] = _errors,
+        },
+        new JsonSerializerOptions { WriteIndented = true });
+
+    /// <summary>The JSON so far, after every workload: a run stopped by its timeout keeps what it measured.</summary>
+    private void Save()
+    {
+        if (_jsonPath is not null)
+        {
+            File.WriteAllText(_jsonPath, Document());
+        }
     }
 
     private void Describe()
@@ -165,6 +177,7 @@ internal sealed class GpuBench
         }
 
         _results[name] = entry;
+        Save();
         Console.WriteLine($"| {name,-34} | {FormatTime(seconds),12} | {rate,10:G4} {unit,-7} |");
     }
 
@@ -183,6 +196,7 @@ internal sealed class GpuBench
         catch (Exception e)
         {
             _errors[name] = $"{e.GetType().Name}: {e.Message}";
+            Save();
             Console.WriteLine($"| {name,-34} | {"failed",12} | {e.GetType().Name,18} |");
         }
     }

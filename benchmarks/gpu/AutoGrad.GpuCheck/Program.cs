@@ -33,6 +33,12 @@ public static class Program
             Console.Error.WriteLine(e.Message);
             return 2;
         }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or DllNotFoundException)
+        {
+            // A device that is not there, a driver that does not load: one line, not a crash.
+            Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            return 1;
+        }
     }
 
     private static int Usage()
