@@ -43,14 +43,28 @@ internal sealed partial class GpuBackend : IBackend
 
     public GpuMemoryPool Pool { get; }
 
-    /// <summary>The elements of a storage of this backend, or an error naming both backends.</summary>
+    /// <summary>
+    /// The elements of a storage of this backend, or an error naming both backends. Every launch and copy takes its buffers
+    /// from here, so this also makes the accelerator current on the calling thread (<see cref="Accelerator.Bind"/>: a
+    /// thread-static check when it already is). ILGPU binds on allocation, kernel loading and synchronization, but not on a
+    /// launch or an asynchronous copy, which on CUDA need the accelerator's context current on the thread; a thread whose
+    /// first op reuses a pooled buffer (test runners, thread-pool continuations) would otherwise launch without it.
+    /// </summary>
     internal ArrayView<T> View<T>(TensorStorage s)
-        where T : unmanaged => s is GpuStorage<T> g && ReferenceEquals(g.Backend, this)
-            ? g.View
-            : throw new ArgumentException($"a {s.DType.Name()} buffer of {(s.Backend is GpuBackend o ? o.DeviceName : "the cpu")} was handed to a kernel of {DeviceName}");
+        where T : unmanaged
+    {
+        if (s is GpuStorage<T> g && ReferenceEquals(g.Backend, this))
+        {
+            Accelerator.Bind();
+            return g.View;
+        }
+
+        throw new ArgumentException($"a {s.DType.Name()} buffer of {(s.Backend is GpuBackend o ? o.DeviceName : "the cpu")} was handed to a kernel of {DeviceName}");
+    }
 
     public TensorStorage Allocate(DType dtype, int length, bool clear = true)
     {
+        Accelerator.Bind(); // a pooled buffer is cleared without an ILGPU allocation, which would bind (see View)
         TensorStorage s = dtype switch
         {
             DType.Float32 => new GpuStorage<float>(this, dtype, length, Pool.Rent<float>(length)),
@@ -204,7 +218,11 @@ internal sealed partial class GpuBackend : IBackend
     /// the read happen under a lock on the flag, so that two threads' checks cannot mix (the device is meant for one
     /// thread at a time, but a wrong index reported would be worse than a slower misuse).
     /// </summary>
-    private void ResetFlag() => _i32.Fill(1, _dataFlag.View, int.MaxValue);
+    private void ResetFlag()
+    {
+        Accelerator.Bind();
+        _i32.Fill(1, _dataFlag.View, int.MaxValue);
+    }
 
     /// <summary>Waits for the launches so far and returns the flag: the first bad position, or int.MaxValue.</summary>
     private int ReadFlag()

@@ -3,10 +3,45 @@ using AutoGrad.Backends.Cpu;
 
 namespace AutoGrad.Gpu.Tests;
 
-/// <summary>The two backends under comparison: the CPU backend (the reference) and the ILGPU backend on ILGPU's CPU accelerator.</summary>
+/// <summary>
+/// The two backends under comparison: the CPU backend (the reference) and the ILGPU backend on the device under test,
+/// ILGPU's CPU accelerator unless <c>AUTOGRAD_GPU_TEST_DEVICE</c> names another (<c>cuda</c>, <c>cuda:N</c>): the same
+/// tests then run on a real GPU (benchmarks/gpu/run.sh does so through AutoGrad.GpuCheck).
+/// </summary>
 internal static class Backends
 {
-    public static Device GpuDevice => GpuDevices.CpuAccelerator();
+    /// <summary>The environment variable that selects the device under test.</summary>
+    public const string DeviceVariable = "AUTOGRAD_GPU_TEST_DEVICE";
+
+    private static readonly Lazy<Device> Selected = new(() => Open(Environment.GetEnvironmentVariable(DeviceVariable)));
+
+    /// <summary>The device under test: <c>ilgpu-cpu</c> by default.</summary>
+    public static Device GpuDevice => Selected.Value;
+
+    /// <summary>True when the device under test is ILGPU's CPU accelerator.</summary>
+    public static bool OnCpuAccelerator => GpuDevice.Name == "ilgpu-cpu";
+
+    /// <summary>The device a name such as <c>ilgpu-cpu</c>, <c>cuda</c> or <c>cuda:1</c> stands for (empty: <c>ilgpu-cpu</c>).</summary>
+    public static Device Open(string? name)
+    {
+        string n = string.IsNullOrWhiteSpace(name) ? "ilgpu-cpu" : name.Trim().ToLowerInvariant();
+        if (n == "ilgpu-cpu")
+        {
+            return GpuDevices.CpuAccelerator();
+        }
+
+        if (n == "cuda")
+        {
+            return GpuDevices.Cuda(0);
+        }
+
+        if (n.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(n[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ordinal))
+        {
+            return GpuDevices.Cuda(ordinal);
+        }
+
+        throw new ArgumentException($"{DeviceVariable}={name}: expected ilgpu-cpu, cuda or cuda:N");
+    }
 
     public static IBackend Cpu => CpuBackend.Instance;
 

@@ -7,12 +7,14 @@ namespace AutoGrad.Gpu.Tests;
 public sealed class DeviceTests
 {
     [Fact]
-    public void List_AlwaysHasTheCpuAccelerator()
+    public void List_AlwaysHasTheCpuAccelerator_AndTheDeviceUnderTest()
     {
         var devices = GpuDevices.List();
         Assert.Contains(devices, d => d.Name == "ilgpu-cpu" && d.Kind == "cpu");
-        Assert.Same(GpuDevice, GpuDevices.CpuAccelerator());
-        Assert.Equal("ilgpu-cpu", GpuDevice.Name);
+        Assert.Same(GpuDevices.CpuAccelerator(), GpuDevices.CpuAccelerator());
+        Assert.Equal("ilgpu-cpu", GpuDevices.CpuAccelerator().Name);
+        Assert.Contains(devices, d => d.Name == GpuDevice.Name);
+        Assert.Same(GpuDevice, Open(GpuDevice.Name));
     }
 
     [Fact]
@@ -29,7 +31,21 @@ public sealed class DeviceTests
     }
 
     [Fact]
-    public void ExpPlusBroadcastThenSum_OnTheCpuAccelerator_EqualsTheCpuResult()
+    public void DeviceCuda_OnAMachineWithAGpu_IsTheSameDeviceEachTime()
+    {
+        var cuda = GpuDevices.List().Where(d => d.Kind == "cuda").ToList();
+        if (cuda.Count == 0)
+        {
+            return; // no GPU here: the test above covers Device.Cuda
+        }
+
+        Assert.Same(Device.Cuda(0), GpuDevices.Cuda(0));
+        Assert.Equal("cuda:0", Device.Cuda(0).Name);
+        Assert.All(cuda, d => Assert.True(d.MemoryBytes > 0, $"{d.Name} reports no memory"));
+    }
+
+    [Fact]
+    public void ExpPlusBroadcastThenSum_OnTheDevice_EqualsTheCpuResult()
     {
         var xs = Values(5 * 7, seed: 21).Select(v => (float)v).ToArray();
         var ys = Values(7, seed: 22).Select(v => (float)v).ToArray();
@@ -41,11 +57,11 @@ public sealed class DeviceTests
         Assert.Equal(GpuDevice, gpu.Device);
         Assert.Equal(cpu.Dims, gpu.Dims);
         Close(cpu.ToArray<float>(), gpu.ToArray<float>(), 1e-6, "(x.Exp() + y).Sum(1)");
-        Assert.Contains("ilgpu-cpu", gpu.ToString());
+        Assert.Contains(GpuDevice.Name, gpu.ToString());
     }
 
     [Fact]
-    public void ElementwiseChainInFloat64_OnTheCpuAccelerator_EqualsTheCpuResultBitwise()
+    public void ElementwiseChainInFloat64_OnTheDevice_EqualsTheCpuResultBitwise()
     {
         var xs = Values(3 * 4, seed: 23);
         static Tensor F(Tensor x) => ((x * x) - x.Relu()).Max(0) / 3.0;
@@ -62,7 +78,7 @@ public sealed class DeviceTests
         var b = Tensor.FromArray(new[] { 3f, 4f }, device: GpuDevice);
         var e = Assert.Throws<TensorOpException>(() => Tensor.Where(a, a, b));
         Assert.Contains("cpu", e.Message);
-        Assert.Contains("ilgpu-cpu", e.Message);
+        Assert.Contains(GpuDevice.Name, e.Message);
         Assert.Contains(nameof(DeviceTests), e.Message);
     }
 

@@ -4,7 +4,7 @@ using static AutoGrad.Gpu.Tests.Backends;
 namespace AutoGrad.Gpu.Tests;
 
 /// <summary>
-/// Each implemented kernel of the ILGPU backend, on ILGPU's CPU accelerator, against the CPU backend at small odd shapes:
+/// Each implemented kernel of the ILGPU backend, on the device under test (ILGPU's CPU accelerator unless AUTOGRAD_GPU_TEST_DEVICE names a GPU), against the CPU backend at small odd shapes:
 /// bitwise where the arithmetic is exact, within the tolerances of docs/gpu.md for transcendental functions.
 /// </summary>
 public sealed class KernelConformanceTests

@@ -5,7 +5,7 @@ namespace AutoGrad.Gpu.Tests;
 
 /// <summary>
 /// The core's op conformance table (every <see cref="OpCase"/>, the same generated samples as its property tests) run on
-/// ILGPU's CPU accelerator: each op's output and the gradient of a weighted sum of it, computed on the device, agree
+/// the device under test (ILGPU's CPU accelerator by default): each op's output and the gradient of a weighted sum of it, computed on the device, agree
 /// with the CPU backend's, in float64 (the accelerator has it) and in float32 within the op's stated tolerance.
 /// No op is skipped.
 /// </summary>

@@ -9,7 +9,7 @@ using Xunit;
 namespace AutoGrad.Gpu.Tests;
 
 /// <summary>
-/// Networks trained end to end on ILGPU's CPU accelerator with the same code as on the CPU: parameters moved there once,
+/// Networks trained end to end on the device under test (ILGPU's CPU accelerator by default) with the same code as on the CPU: parameters moved there once,
 /// batches and optimizer state following them, compiled steps replayed on the device.
 /// </summary>
 public class TrainingOnDeviceTests
