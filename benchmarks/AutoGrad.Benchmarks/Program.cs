@@ -7,7 +7,8 @@ namespace AutoGrad.Benchmarks;
 /// (or a narrower filter such as <c>*MatMul*</c>); results go to BenchmarkDotNet.Artifacts/.
 /// With the single argument <c>compare</c> it times the side-by-side workloads instead (see benchmarks/compare);
 /// <c>compare gemm</c> times the square products alone; <c>ab DIR_A DIR_B [ROUNDS] [SECONDS]</c> times the MLP step of two
-/// builds in one process (see benchmarks/compare/ab.sh).
+/// builds in one process (see benchmarks/compare/ab.sh); <c>tutorial-loop [ROWS] [ROUNDS]</c> times docs/tutorial.md's MNIST loop
+/// against <c>Trainer</c>.
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,13 @@ public static class Program
         {
             AbCompare.Run(dirA, dirB, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 20,
                 args.Length > 4 ? double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 0.2);
+            return;
+        }
+
+        if (args is ["tutorial-loop", ..])
+        {
+            TutorialLoopCompare.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
+                args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
             return;
         }
 
