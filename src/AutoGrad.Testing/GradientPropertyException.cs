@@ -133,7 +133,12 @@ public sealed class GradientPropertyException : Exception
             : $"{subject} disagrees with {reference}";
         sb.Append(c, $"Gradient property failed: {what} (after {passed} passing input(s); shrunk {shrinks} time(s)).\n");
         sb.Append("Smallest failing input:\n").Append(smallest);
-        sb.Append(c, $"Tolerances: atol {Format.Small(options.Atol)}, rtol {Format.Small(options.Rtol)}, step {Format.Small(options.Step)}; shapes {options.Shapes}.\n");
+        int inputs = smallest.Case.Values.Length;
+        string values = options.InputValues is null
+            ? options.Values.ToString()
+            : string.Join(", ", Enumerable.Range(0, inputs).Select(i => $"{Format.Name(i, inputs)} {options.ValuesOf(i)}"));
+        sb.Append(c, $"Options: atol {Format.Small(options.Atol)}, rtol {Format.Small(options.Rtol)}, step {Format.Small(options.Step)}; ");
+        sb.Append(c, $"shapes {options.Shapes}; values {values}; checks {options.Checks}.\n");
         sb.Append(c, $"Seed: {seed} (replay with Seed = {seed} in GradientPropertyOptions, or {GradientPropertyOptions.SeedVariable}={seed}).\n");
         if (shrinks > 0)
         {

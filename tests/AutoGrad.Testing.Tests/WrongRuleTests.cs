@@ -49,6 +49,7 @@ public class WrongRuleTests
         Assert.Contains(lines, l => l.StartsWith("  worst entry ∂f/∂x: analytic 2, numerical 4", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Seed: 1 (replay with Seed = 1", StringComparison.Ordinal));
         Assert.Contains("AUTOGRAD_TESTING_SEED=1", e.Message);
+        Assert.Contains("Options: atol 1e-05, rtol 0.001, step 1e-06; shapes Same(rank 0..3, dims ≤ 4, ≤ 24 elements); values [-3, 3]; checks FirstOrder.", lines);
 
         // The input that failed first is printed too, whole.
         int first = Array.IndexOf(lines, "First failing input, before shrinking:");
@@ -100,6 +101,16 @@ public class WrongRuleTests
         Assert.Equal([1], e.Failure.Shapes[0]);
         Assert.Empty(e.Failure.Shapes[1]);
         Assert.All(e.Failure.Values.SelectMany(v => v), v => Assert.Equal(0.0, v));
+    }
+
+    [Fact]
+    public void TheMessageNamesEachInputsDomain()
+    {
+        var e = Assert.Throws<GradientPropertyException>(() => GradientProperties.AgreeWithFiniteDifferences(
+            (a, b) => Rules.SquareMissingFactorAboveOne(a) * b,
+            new() { Seed = 1, InputValues = [Domain.Between(-3, 3), Domain.Positive()], Checks = DerivativeChecks.Vjp }));
+        Assert.Contains("; values x0 [-3, 3], x1 [0.1, 5]; checks Vjp.", e.Message);
+        Assert.Equal([[2.0], [1.0]], e.Failure.Values);
     }
 
     [Fact]
