@@ -7,8 +7,9 @@ namespace AutoGrad;
 /// Functions with derivative rules of your own, as JAX's <c>custom_vjp</c> and <c>custom_jvp</c> (PyTorch's
 /// <c>autograd.Function</c>): give the forward computation and a rule; the result is an ordinary function
 /// that every transform differentiates with your rule, to any order when the rule is itself written with
-/// tensor ops. Check a rule with <c>Numerical.GradCheck</c>. Where only one rule is given, the other
-/// mode differentiates the forward computation.
+/// tensor ops. Check a rule over generated inputs with <c>GradientProperties.AgreeWithFiniteDifferences(f)</c> from the
+/// AutoGrad.Testing package (docs/testing.md), or at one point with <c>Numerical.GradCheck</c>. Where only one rule
+/// is given, the other mode differentiates the forward computation.
 /// </summary>
 /// <example>
 /// A log-sum-exp whose gradient is the softmax, computed stably however large the inputs:
