@@ -78,21 +78,7 @@ internal static class TreeJacobian
         var result = new TensorTree();
         for (int o = 0; o < blocks.Length; o++)
         {
-            var inner = Tree.ToTensorTree(Tree.Rebuild(input, blocks[o]));
-            string path = outs.PathList[o].Length == 0 ? "value" : outs.PathList[o];
-            var node = result;
-            var parts = path.Split('.');
-            for (int p = 0; p < parts.Length - 1; p++)
-            {
-                if (!node.Keys.Contains(parts[p]))
-                {
-                    node.Add(parts[p], new TensorTree());
-                }
-
-                node = node.Subtree(parts[p]);
-            }
-
-            node.Add(parts[^1], inner);
+            Tree.AddAtPath(result, outs.PathList[o], Tree.ToTensorTree(Tree.Rebuild(input, blocks[o])));
         }
 
         return result;

@@ -90,23 +90,28 @@ public static class Tree
         var result = new TensorTree();
         for (int i = 0; i < writer.LeafList.Count; i++)
         {
-            string path = writer.PathList[i].Length == 0 ? "value" : writer.PathList[i];
-            var node = result;
-            var parts = path.Split('.');
-            for (int p = 0; p < parts.Length - 1; p++)
-            {
-                if (!node.Keys.Contains(parts[p]))
-                {
-                    node.Add(parts[p], new TensorTree());
-                }
-
-                node = node.Subtree(parts[p]);
-            }
-
-            node.Add(parts[^1], writer.LeafList[i]);
+            AddAtPath(result, writer.PathList[i], TensorTree.Leaf(writer.LeafList[i]));
         }
 
         return result;
+    }
+
+    /// <summary>Adds <paramref name="node"/> under <paramref name="root"/> at a dotted path (the root's path, "", as "value"), making the interior nodes on the way.</summary>
+    internal static void AddAtPath(TensorTree root, string path, TensorTree node)
+    {
+        var parts = (path.Length == 0 ? "value" : path).Split('.');
+        var parent = root;
+        for (int p = 0; p < parts.Length - 1; p++)
+        {
+            if (!parent.Keys.Contains(parts[p]))
+            {
+                parent.Add(parts[p], new TensorTree());
+            }
+
+            parent = parent.Subtree(parts[p]);
+        }
+
+        parent.Add(parts[^1], node);
     }
 
     /// <summary>The inverse of <see cref="ToTensorTree{T}(T)"/>: a value of <paramref name="template"/>'s structure with the leaves of <paramref name="tree"/>.</summary>
