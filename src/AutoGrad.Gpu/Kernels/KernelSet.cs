@@ -19,6 +19,7 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet>? _where;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>? _reduce;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>? _argReduce;
+    private Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<int>, ReduceShape>? _reduceGroups;
     private Action<Index1D, ArrayView<T>, ArrayView<double>, int>? _toDouble;
     private Action<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>? _axpby;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>? _adaptiveStep;
@@ -54,6 +55,10 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int> ArgReduce =>
         _argReduce ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>(DeviceKernels.ArgReduce<T, TE>);
+
+    /// <summary>The grouped reduction: explicitly grouped (shared memory and barriers), launched with its own grid.</summary>
+    public Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<int>, ReduceShape> ReduceGroups =>
+        _reduceGroups ??= accelerator.LoadStreamKernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<int>, ReduceShape>(DeviceKernels.ReduceGroups<T, TE>);
 
     public Action<Index1D, ArrayView<T>, ArrayView<double>, int> ToDouble =>
         _toDouble ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<double>, int>(DeviceKernels.ToDouble<T, TE>);
