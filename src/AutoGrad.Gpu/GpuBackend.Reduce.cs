@@ -12,8 +12,18 @@ namespace AutoGrad.Gpu;
 /// </summary>
 internal sealed partial class GpuBackend
 {
-    /// <summary>Launches of the grouped reduce kernel so far (both passes count), for tests and diagnostics.</summary>
-    internal long GroupedReduceLaunches { get; private set; }
+    /// <summary>
+    /// Launches of the grouped reduction kernels made so far by the calling thread (each pass of
+    /// <see cref="DeviceKernels.ReduceGroups{T, TE}"/>, each <see cref="DeviceKernels.SoftmaxCrossEntropyRows{T, TE}"/>), for
+    /// tests and diagnostics: per thread, so that tests running side by side on one device count only their own.
+    /// </summary>
+    internal long GroupedLaunches
+    {
+        get => _groupedLaunches.Value;
+        private set => _groupedLaunches.Value = value;
+    }
+
+    private readonly ThreadLocal<long> _groupedLaunches = new();
 
     /// <summary>Threads per group of the grouped reductions on this accelerator (a power of two, at most 256).</summary>
     internal int ReduceThreads => _reduceThreads ??= ReducePlan.ThreadsFor(Accelerator.MaxNumThreadsPerGroup);
@@ -77,7 +87,7 @@ internal sealed partial class GpuBackend
         if (plan.Chunks == 1)
         {
             set.ReduceGroups(new KernelConfig(new Index1D(outputs), group), x, _noIndices.View, values, indices, new ReduceShape(op, n, inner, 1, plan.ChunkLength, indexed: false, final: true));
-            GroupedReduceLaunches++;
+            GroupedLaunches++;
             return;
         }
 
@@ -88,7 +98,7 @@ internal sealed partial class GpuBackend
         ArrayView<int> pi = partialIndices.View;
         set.ReduceGroups(new KernelConfig(new Index1D(partials), group), x, _noIndices.View, pv, pi, new ReduceShape(op, n, inner, plan.Chunks, plan.ChunkLength, indexed: false, final: false));
         set.ReduceGroups(new KernelConfig(new Index1D(outputs), group), pv, pi, values, indices, new ReduceShape(op, plan.Chunks, 1, 1, plan.Chunks, indexed: true, final: true));
-        GroupedReduceLaunches += 2;
+        GroupedLaunches += 2;
 
         // Launches run in order on the stream, so the next user of these buffers runs after both passes.
         Pool.Return(partialValues);

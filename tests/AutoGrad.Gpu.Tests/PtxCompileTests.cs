@@ -24,7 +24,7 @@ public sealed class PtxCompileTests
     }
 
     /// <summary>Kernels launched with their own groups (<c>LoadStreamKernel</c>): shared memory and barriers, no index parameter.</summary>
-    private static readonly HashSet<string> ExplicitlyGrouped = [nameof(DeviceKernels.MatMul), nameof(DeviceKernels.ReduceGroups)];
+    private static readonly HashSet<string> ExplicitlyGrouped = [nameof(DeviceKernels.MatMul), nameof(DeviceKernels.ReduceGroups), nameof(DeviceKernels.SoftmaxCrossEntropyRows)];
 
     /// <summary>Each kernel instantiation the backend loads (GpuBackend, KernelSet), by a readable name.</summary>
     private static Dictionary<string, MethodInfo> KernelMethods()
@@ -42,7 +42,7 @@ public sealed class PtxCompileTests
 
         foreach (var (t, e) in elements[..2])
         {
-            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ReduceGroups", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "MatMul" })
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ReduceGroups", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "SoftmaxCrossEntropyRows", "MatMul" })
             {
                 methods[$"{name}<{t.Name}>"] = M(name, t, e);
             }

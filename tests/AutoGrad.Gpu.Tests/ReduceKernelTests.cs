@@ -169,9 +169,9 @@ public sealed class ReduceKernelTests
         Assert.True(plan.Chunks > 1, "and is split into chunks, so the whole device works");
         Assert.Equal(Ilgpu.ReduceThreads, plan.Threads);
 
-        long before = Ilgpu.GroupedReduceLaunches;
+        long before = Ilgpu.GroupedLaunches;
         float first = x.Sum().ToArray<float>()[0];
-        Assert.Equal(before + 2, Ilgpu.GroupedReduceLaunches);
+        Assert.Equal(before + 2, Ilgpu.GroupedLaunches);
 
         // Another reduction between (its scratch from the same pool), then the same call: the same bits.
         _ = Tensor.FromArray(data.AsSpan(0, 50_000).ToArray(), [50_000], GpuDevice).Sum().ToArray<float>();

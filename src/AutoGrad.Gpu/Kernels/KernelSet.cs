@@ -31,6 +31,7 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<int>, ArrayView<T>, int>? _oneHot;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int>? _crossEntropy;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>? _crossEntropyGrad;
+    private Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int, int>? _crossEntropyRows;
 
     public Action<Index1D, ArrayView<T>, T> Fill =>
         _fill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(DeviceKernels.Fill);
@@ -90,6 +91,10 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int> SoftmaxCrossEntropyGrad =>
         _crossEntropyGrad ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>(DeviceKernels.SoftmaxCrossEntropyGrad<T, TE>);
+
+    /// <summary>Cross-entropy and its gradient over wide rows: a group per row (explicitly grouped).</summary>
+    public Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int, int> SoftmaxCrossEntropyRows =>
+        _crossEntropyRows ??= accelerator.LoadStreamKernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int, int>(DeviceKernels.SoftmaxCrossEntropyRows<T, TE>);
 
     /// <summary>The tiled matrix product: explicitly grouped (shared memory and barriers), launched with its own grid.</summary>
     public Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape> MatMul =>
