@@ -2,7 +2,7 @@ using AutoGrad.Backends;
 
 namespace AutoGrad.Gpu;
 
-/// <summary>Elementwise kernels, reductions and arg-reductions: one thread per output element.</summary>
+/// <summary>Elementwise kernels: one thread per output element.</summary>
 internal sealed partial class GpuBackend
 {
     public void Unary(UnaryKernel kernel, double p0, double p1, TensorStorage x, TensorStorage y)
@@ -76,39 +76,6 @@ internal sealed partial class GpuBackend
             case DType.Float32: _f32.Where(total, View<float>(cond), View<float>(a), View<float>(b), View<float>(y), s); break;
             case DType.Float64: _f64.Where(total, View<double>(cond), View<double>(a), View<double>(b), View<double>(y), s); break;
             default: throw new NotSupportedException($"where on {a.DType.Name()}");
-        }
-    }
-
-    public void Reduce(ReduceKernel kernel, TensorStorage x, int outer, int n, int inner, TensorStorage y)
-    {
-        int total = outer * inner;
-        if (total == 0)
-        {
-            return;
-        }
-
-        switch (x.DType)
-        {
-            case DType.Float32: _f32.Reduce(total, View<float>(x), View<float>(y), (int)kernel, n, inner); break;
-            case DType.Float64: _f64.Reduce(total, View<double>(x), View<double>(y), (int)kernel, n, inner); break;
-            default: throw new NotSupportedException($"reduce on {x.DType.Name()}");
-        }
-    }
-
-    public void ArgReduce(ArgReduceKernel kernel, TensorStorage x, int outer, int n, int inner, TensorStorage y)
-    {
-        int total = outer * inner;
-        if (total == 0)
-        {
-            return;
-        }
-
-        int argMax = kernel == ArgReduceKernel.ArgMax ? 1 : 0;
-        switch (x.DType)
-        {
-            case DType.Float32: _f32.ArgReduce(total, View<float>(x), View<int>(y), argMax, n, inner); break;
-            case DType.Float64: _f64.ArgReduce(total, View<double>(x), View<int>(y), argMax, n, inner); break;
-            default: throw new NotSupportedException($"arg-reduce on {x.DType.Name()}");
         }
     }
 }

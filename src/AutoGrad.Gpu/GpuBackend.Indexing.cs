@@ -1,11 +1,13 @@
 using AutoGrad.Backends;
+using AutoGrad.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
 
 namespace AutoGrad.Gpu;
 
 /// <summary>
-/// Gather, scatter-add, one-hot and softmax cross-entropy. Indices are range-checked on the device by a launch before
+/// Gather, scatter-add, one-hot and softmax cross-entropy (one thread per row, or a group per row from
+/// <see cref="ReducePlan.MinLength"/> classes). Indices are range-checked on the device by a launch before
 /// the kernel (the first bad position through the flag buffer the cast uses); the kernel skips bad indices, and the
 /// host then throws <see cref="IndexRangeException"/> as the CPU backend does.
 /// </summary>
@@ -74,12 +76,16 @@ internal sealed partial class GpuBackend
         }
 
         var l = View<int>(labels).SubView(0, rows);
+        var wide = WideRows(rows, classes);
         Action launch = logits.DType switch
         {
+            DType.Float32 when wide is { } g => () => _f32.SoftmaxCrossEntropyRows(g, View<float>(logits), l, View<float>(y), View<float>(y), classes, 0),
+            DType.Float64 when wide is { } g => () => _f64.SoftmaxCrossEntropyRows(g, View<double>(logits), l, View<double>(y), View<double>(y), classes, 0),
             DType.Float32 => () => _f32.SoftmaxCrossEntropy(rows, View<float>(logits), l, View<float>(y), classes),
             DType.Float64 => () => _f64.SoftmaxCrossEntropy(rows, View<double>(logits), l, View<double>(y), classes),
             _ => throw new NotSupportedException($"softmax cross-entropy on {logits.DType.Name()}"),
         };
+        launch = Counted(launch, wide);
         WithIndexCheck(labels, rows, classes, launch);
     }
 
@@ -91,14 +97,39 @@ internal sealed partial class GpuBackend
         }
 
         var l = View<int>(labels).SubView(0, rows);
+        var wide = WideRows(rows, classes);
         Action launch = logits.DType switch
         {
+            DType.Float32 when wide is { } g => () => _f32.SoftmaxCrossEntropyRows(g, View<float>(logits), l, View<float>(c), View<float>(y), classes, 1),
+            DType.Float64 when wide is { } g => () => _f64.SoftmaxCrossEntropyRows(g, View<double>(logits), l, View<double>(c), View<double>(y), classes, 1),
             DType.Float32 => () => _f32.SoftmaxCrossEntropyGrad(rows, View<float>(logits), l, View<float>(c), View<float>(y), classes),
             DType.Float64 => () => _f64.SoftmaxCrossEntropyGrad(rows, View<double>(logits), l, View<double>(c), View<double>(y), classes),
             _ => throw new NotSupportedException($"softmax cross-entropy gradient on {logits.DType.Name()}"),
         };
+        launch = Counted(launch, wide);
         WithIndexCheck(labels, rows, classes, launch);
     }
+
+    /// <summary>
+    /// The launch of the group-per-row cross-entropy kernel for rows of at least <see cref="ReducePlan.MinLength"/>
+    /// classes, or null for one thread per row (classifier widths).
+    /// </summary>
+    private KernelConfig? WideRows(int rows, int classes)
+    {
+        if (classes < ReducePlan.MinLength)
+        {
+            return null;
+        }
+
+        return new KernelConfig(new Index1D(rows), new Index1D(ReduceThreads));
+    }
+
+    /// <summary>A grouped launch counted in <see cref="GroupedLaunches"/> as it runs.</summary>
+    private Action Counted(Action launch, KernelConfig? grouped) => grouped is null ? launch : () =>
+    {
+        GroupedLaunches++;
+        launch();
+    };
 
     /// <summary>
     /// Under the flag's lock: resets it, launches the range check of the first <paramref name="count"/> indices against

@@ -24,6 +24,9 @@ internal sealed partial class GpuBackend : IBackend
     /// <summary>The scalar operands of AdaptiveStep (α, γ) as doubles, written on the device by the launch before it.</summary>
     private readonly MemoryBuffer1D<double, Stride1D.Dense> _scalars;
 
+    /// <summary>Stands in for the index view of a grouped reduce launch that writes none (never written or read).</summary>
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _noIndices;
+
     public GpuBackend(Accelerator accelerator, string deviceName)
     {
         Accelerator = accelerator;
@@ -34,6 +37,7 @@ internal sealed partial class GpuBackend : IBackend
         _i32 = new(accelerator);
         _dataFlag = accelerator.Allocate1D<int>(1);
         _scalars = accelerator.Allocate1D<double>(2);
+        _noIndices = accelerator.Allocate1D<int>(1);
     }
 
     public Accelerator Accelerator { get; }

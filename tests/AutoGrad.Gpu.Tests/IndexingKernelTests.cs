@@ -1,4 +1,5 @@
 using AutoGrad.Backends;
+using AutoGrad.Gpu.Kernels;
 using static AutoGrad.Gpu.Tests.Backends;
 
 namespace AutoGrad.Gpu.Tests;
@@ -109,17 +110,21 @@ public sealed class IndexingKernelTests
     [InlineData(DType.Float64, 5)]
     [InlineData(DType.Float32, 67)]
     [InlineData(DType.Float64, 67)]
+    [InlineData(DType.Float32, 3001)] // wide rows: a group per row
+    [InlineData(DType.Float64, 3001)]
     public void SoftmaxCrossEntropy_MatchesCpuWithinTolerance(DType dtype, int classes)
     {
         const int rows = 6;
         var z = Logits(rows, classes);
         var labels = Indices(rows, classes, 37);
+        long grouped = Ilgpu.GroupedLaunches;
         var (cpu, gpu) = Both(b =>
         {
             var y = b.Allocate(dtype, rows, clear: false);
             b.SoftmaxCrossEntropy(b.FromArray(Of(dtype, z)), b.FromArray(labels), rows, classes, y);
             return b.ToArray(y);
         });
+        Assert.Equal(grouped + (classes >= ReducePlan.MinLength ? 1 : 0), Ilgpu.GroupedLaunches);
         Close(cpu, gpu, Tolerance(dtype), $"SoftmaxCrossEntropy {dtype.Name()} ({classes} classes)");
     }
 
@@ -128,18 +133,22 @@ public sealed class IndexingKernelTests
     [InlineData(DType.Float64, 5)]
     [InlineData(DType.Float32, 67)]
     [InlineData(DType.Float64, 67)]
+    [InlineData(DType.Float32, 3001)] // wide rows: a group per row
+    [InlineData(DType.Float64, 3001)]
     public void SoftmaxCrossEntropyGrad_MatchesCpuWithinTolerance(DType dtype, int classes)
     {
         const int rows = 6;
         var z = Logits(rows, classes);
         var labels = Indices(rows, classes, 38);
         var c = Values(rows, seed: 39);
+        long grouped = Ilgpu.GroupedLaunches;
         var (cpu, gpu) = Both(b =>
         {
             var y = b.Allocate(dtype, rows * classes, clear: false);
             b.SoftmaxCrossEntropyGrad(b.FromArray(Of(dtype, z)), b.FromArray(labels), b.FromArray(Of(dtype, c)), rows, classes, y);
             return b.ToArray(y);
         });
+        Assert.Equal(grouped + (classes >= ReducePlan.MinLength ? 1 : 0), Ilgpu.GroupedLaunches);
         Close(cpu, gpu, Tolerance(dtype), $"SoftmaxCrossEntropyGrad {dtype.Name()} ({classes} classes)");
     }
 }

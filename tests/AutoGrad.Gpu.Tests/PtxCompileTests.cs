@@ -24,7 +24,7 @@ public sealed class PtxCompileTests
     }
 
     /// <summary>Kernels launched with their own groups (<c>LoadStreamKernel</c>): shared memory and barriers, no index parameter.</summary>
-    private static readonly HashSet<string> ExplicitlyGrouped = [nameof(DeviceKernels.MatMul)];
+    private static readonly HashSet<string> ExplicitlyGrouped = [nameof(DeviceKernels.MatMul), nameof(DeviceKernels.ReduceGroups), nameof(DeviceKernels.SoftmaxCrossEntropyRows)];
 
     /// <summary>Each kernel instantiation the backend loads (GpuBackend, KernelSet), by a readable name.</summary>
     private static Dictionary<string, MethodInfo> KernelMethods()
@@ -42,7 +42,7 @@ public sealed class PtxCompileTests
 
         foreach (var (t, e) in elements[..2])
         {
-            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "MatMul" })
+            foreach (var name in new[] { "Unary", "Binary", "BinaryFlat", "Where", "Reduce", "ArgReduce", "ReduceGroups", "ToDouble", "Axpby", "AdaptiveStep", "ActivationGrad", "ScatterAdd", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad", "SoftmaxCrossEntropyRows", "MatMul" })
             {
                 methods[$"{name}<{t.Name}>"] = M(name, t, e);
             }
@@ -116,6 +116,21 @@ public sealed class PtxCompileTests
         Assert.Contains($"add.rn.{suffix}", ptx);
         Assert.Contains($"sub.rn.{suffix}", ptx);
         Assert.DoesNotContain($"fma.", ptx);
+        Assert.Contains(".shared", ptx);
+        Assert.Contains("bar.sync", ptx);
+    }
+
+    [Theory]
+    [InlineData(typeof(float), typeof(F32), "f32")]
+    [InlineData(typeof(double), typeof(F64), "f64")]
+    public void ReduceGroups_SumsWithExplicitRounding_AndCombinesInSharedMemoryBetweenBarriers(Type t, Type e, string suffix)
+    {
+        using var backend = new PTXBackend(GpuDevices.SharedIlgpuContext, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
+        var kernel = typeof(DeviceKernels).GetMethod(nameof(DeviceKernels.ReduceGroups))!.MakeGenericMethod(t, e);
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), default)).PTXAssembly;
+        Assert.Contains($"add.rn.{suffix}", ptx);
+        Assert.DoesNotContain("fma.", ptx);
+        Assert.DoesNotContain("atom.", ptx); // deterministic: no atomics of any kind
         Assert.Contains(".shared", ptx);
         Assert.Contains("bar.sync", ptx);
     }

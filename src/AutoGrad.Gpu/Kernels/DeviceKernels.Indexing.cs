@@ -6,7 +6,8 @@ namespace AutoGrad.Gpu.Kernels;
 /// Gather, scatter-add, one-hot and softmax cross-entropy. Index ranges are checked by <see cref="CheckIndices"/>
 /// (the first bad position through an integer atomic minimum, as the cast's flag); the kernels themselves skip a bad
 /// index, and the host then throws. Scatter-add is one thread per output element scanning the indices in order: the
-/// CPU's order of additions, deterministic, no floating-point atomics.
+/// CPU's order of additions, deterministic, no floating-point atomics. Cross-entropy is one thread per row, or one group
+/// per row for wide rows (<see cref="SoftmaxCrossEntropyRows{T, TE}"/>).
 /// </summary>
 internal static partial class DeviceKernels
 {
@@ -128,6 +129,86 @@ internal static partial class DeviceKernels
         int label = labels[r];
         T scale = c[r], one = e.FromDouble(1.0), zero = e.FromDouble(0.0);
         for (int j = 0; j < classes; j++)
+        {
+            T p = e.Div(ShiftedExp<T, TE>(z[at + j], shift), sum);
+            y[at + j] = e.Mul(e.Sub(p, j == label ? one : zero), scale);
+        }
+    }
+
+    /// <summary>
+    /// Softmax cross-entropy over wide rows (from <see cref="ReducePlan.MinLength"/> classes): one group per row, grid
+    /// rows, a power-of-two number of threads (at most <see cref="ReducePlan.MaxThreads"/>). The row's maximum and
+    /// Σ e^(z − m) are reduced as <see cref="ReduceGroups{T, TE}"/> does (each thread its strided classes in order, then
+    /// the fixed tree in shared memory), so the shift is the thread-per-row kernel's bit for bit (a maximum does not
+    /// depend on the order) and the sum differs from it in rounding only. Then thread 0 writes the loss y[r]
+    /// (<paramref name="gradient"/> = 0; <paramref name="c"/> unused, any view), or every thread writes its classes of
+    /// the gradient row y[r, ·] scaled by c[r] (<paramref name="gradient"/> = 1), with the formulas of
+    /// <see cref="SoftmaxCrossEntropy{T, TE}"/> and <see cref="SoftmaxCrossEntropyGrad{T, TE}"/>.
+    /// </summary>
+    public static void SoftmaxCrossEntropyRows<T, TE>(ArrayView<T> z, ArrayView<int> labels, ArrayView<T> c, ArrayView<T> y, int classes, int gradient)
+        where T : unmanaged
+        where TE : struct, IElement<T>
+    {
+        TE e = default;
+        var shared = SharedMemory.Allocate<T>(ReducePlan.MaxThreads);
+        int k = Group.IdxX, threads = Group.DimX, r = Grid.IdxX, at = r * classes;
+
+        // The maximum: every thread has a class (classes ≥ MinLength > threads).
+        double m = e.ToDouble(z[at + k]);
+        for (int j = k + threads; j < classes; j += threads)
+        {
+            m = Ieee.Max(m, e.ToDouble(z[at + j]));
+        }
+
+        shared[k] = e.FromDouble(m); // exact: an element
+        Group.Barrier();
+        for (int h = threads / 2; h > 0; h /= 2)
+        {
+            if (k < h)
+            {
+                shared[k] = e.FromDouble(Ieee.Max(e.ToDouble(shared[k]), e.ToDouble(shared[k + h])));
+            }
+
+            Group.Barrier();
+        }
+
+        m = e.ToDouble(shared[0]);
+        T shift = e.FromDouble(Ieee.IsNaN(m) || m - m != 0.0 ? 0.0 : m); // as RowShift: 0 when not finite
+        Group.Barrier(); // every thread has read the maximum before the sums overwrite it
+
+        T sum = e.FromDouble(0.0);
+        for (int j = k; j < classes; j += threads)
+        {
+            sum = e.Add(sum, ShiftedExp<T, TE>(z[at + j], shift));
+        }
+
+        shared[k] = sum;
+        Group.Barrier();
+        for (int h = threads / 2; h > 0; h /= 2)
+        {
+            if (k < h)
+            {
+                shared[k] = e.Add(shared[k], shared[k + h]);
+            }
+
+            Group.Barrier();
+        }
+
+        sum = shared[0];
+        int label = labels[r];
+        if (gradient == 0)
+        {
+            if (k == 0)
+            {
+                T picked = (uint)label < (uint)classes ? z[at + label] : shift; // a bad label is reported by the host
+                y[r] = e.Sub(e.FromDouble(Math.Log(e.ToDouble(sum))), e.Sub(picked, shift));
+            }
+
+            return;
+        }
+
+        T scale = c[r], one = e.FromDouble(1.0), zero = e.FromDouble(0.0);
+        for (int j = k; j < classes; j += threads)
         {
             T p = e.Div(ShiftedExp<T, TE>(z[at + j], shift), sum);
             y[at + j] = e.Mul(e.Sub(p, j == label ? one : zero), scale);

@@ -19,6 +19,7 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, StrideSet>? _where;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, int, int, int>? _reduce;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>? _argReduce;
+    private Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<int>, ReduceShape>? _reduceGroups;
     private Action<Index1D, ArrayView<T>, ArrayView<double>, int>? _toDouble;
     private Action<Index1D, T, ArrayView<T>, T, ArrayView<T>, int, ArrayView<T>>? _axpby;
     private Action<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<double>, double, ArrayView<T>>? _adaptiveStep;
@@ -30,6 +31,7 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
     private Action<Index1D, ArrayView<int>, ArrayView<T>, int>? _oneHot;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, int>? _crossEntropy;
     private Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>? _crossEntropyGrad;
+    private Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int, int>? _crossEntropyRows;
 
     public Action<Index1D, ArrayView<T>, T> Fill =>
         _fill ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, T>(DeviceKernels.Fill);
@@ -54,6 +56,10 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, int, int, int> ArgReduce =>
         _argReduce ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, int, int, int>(DeviceKernels.ArgReduce<T, TE>);
+
+    /// <summary>The grouped reduction: explicitly grouped (shared memory and barriers), launched with its own grid.</summary>
+    public Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<int>, ReduceShape> ReduceGroups =>
+        _reduceGroups ??= accelerator.LoadStreamKernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<int>, ReduceShape>(DeviceKernels.ReduceGroups<T, TE>);
 
     public Action<Index1D, ArrayView<T>, ArrayView<double>, int> ToDouble =>
         _toDouble ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<double>, int>(DeviceKernels.ToDouble<T, TE>);
@@ -85,6 +91,10 @@ internal sealed class KernelSet<T, TE>(Accelerator accelerator)
 
     public Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int> SoftmaxCrossEntropyGrad =>
         _crossEntropyGrad ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int>(DeviceKernels.SoftmaxCrossEntropyGrad<T, TE>);
+
+    /// <summary>Cross-entropy and its gradient over wide rows: a group per row (explicitly grouped).</summary>
+    public Action<KernelConfig, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int, int> SoftmaxCrossEntropyRows =>
+        _crossEntropyRows ??= accelerator.LoadStreamKernel<ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>, int, int>(DeviceKernels.SoftmaxCrossEntropyRows<T, TE>);
 
     /// <summary>The tiled matrix product: explicitly grouped (shared memory and barriers), launched with its own grid.</summary>
     public Action<KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, MatMulShape> MatMul =>
