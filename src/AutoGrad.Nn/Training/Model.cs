@@ -1,3 +1,4 @@
+using System.Globalization;
 using AutoGrad.Nn.Data;
 using AutoGrad.Nn.Layers;
 using AutoGrad.Nn.Optim;
@@ -78,8 +79,15 @@ public sealed class Model
     /// <param name="onEpoch">Called after each epoch.</param>
     /// <param name="checkpointPath">Write a checkpoint (<see cref="Checkpoint"/>) to this file every <paramref name="checkpointEvery"/> epochs and after the last; none when null.</param>
     /// <param name="checkpointEvery">Epochs between checkpoints.</param>
+    /// <param name="verbose">
+    /// Print one line per epoch, as Keras's <c>fit(verbose=2)</c> does: <c>Epoch 3/20 - loss: 0.4120 - accuracy: 0.8833 -
+    /// val_loss: 0.4377 - val_accuracy: 0.9167 - 4ms</c> (accuracy when compiled with the "accuracy" metric on a
+    /// classification set, the validation figures when there is a validation split), and the reason when a stopping rule
+    /// ends the run early. False prints nothing.
+    /// </param>
+    /// <param name="output">Where the lines go: <see cref="Console.Out"/> (as it is when each line is written) when null.</param>
     public History Fit(Dataset data, int epochs, int batchSize = 32, double validationSplit = 0, ulong? seed = null, int? patience = null, Action<EpochMetrics>? onEpoch = null,
-        string? checkpointPath = null, int checkpointEvery = 1)
+        string? checkpointPath = null, int checkpointEvery = 1, bool verbose = true, TextWriter? output = null)
     {
         var (optimizer, loss) = Compiled();
         var resume = _resumePending ? _checkpoint : null;
@@ -95,8 +103,20 @@ public sealed class Model
             CheckpointEvery = checkpointEvery,
             CheckpointMetadata = new Dictionary<string, string> { [NetworkKey] = Describe(Network) },
         };
+        bool accuracy = data.IsClassification && MetricNames.Contains("accuracy");
+        Action<EpochMetrics>? report = !verbose ? onEpoch : m =>
+        {
+            (output ?? Console.Out).WriteLine(EpochLine(m, epochs, accuracy));
+            onEpoch?.Invoke(m);
+        };
+        int epochsBefore = resume?.Epoch ?? 0;
         var result = Trainer.Fit((p, x) => Network.Apply(p, x), Parameters, loss, optimizer, data, options,
-            onEpoch: onEpoch, initialOptimizerState: resume is null ? _optimizerState : null, resumeFrom: resume);
+            onEpoch: report, initialOptimizerState: resume is null ? _optimizerState : null, resumeFrom: resume);
+        if (verbose && result.History.StoppedEarly && result.History.Epochs.Count > epochsBefore)
+        {
+            (output ?? Console.Out).WriteLine($"Epoch {result.History.Epochs[^1].Epoch}: {result.History.StopReason}");
+        }
+
         Parameters = result.Parameters;
         _optimizerState = result.OptimizerState;
         _checkpoint = result.Checkpoint;
@@ -155,6 +175,35 @@ public sealed class Model
 
     /// <summary>The network's outputs for every row of <paramref name="data"/>.</summary>
     public Tensor Predict(Dataset data) => Trainer.Predict((p, x) => Network.Apply(p, x), Parameters, data, DType);
+
+    /// <summary>
+    /// One epoch as Keras's <c>verbose=2</c> prints it, on one line: <c>Epoch i/n - loss: … - accuracy: … - val_loss: … -
+    /// val_accuracy: … - time</c>, culture-independent.
+    /// </summary>
+    internal static string EpochLine(EpochMetrics m, int epochs, bool accuracy)
+    {
+        var line = new System.Text.StringBuilder();
+        line.Append(CultureInfo.InvariantCulture, $"Epoch {m.Epoch}/{epochs} - loss: {m.Loss:F4}");
+        if (accuracy && m.Accuracy is { } a)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" - accuracy: {a:F4}");
+        }
+
+        if (m.ValidationLoss is { } vl)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" - val_loss: {vl:F4}");
+        }
+
+        if (accuracy && m.ValidationAccuracy is { } va)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" - val_accuracy: {va:F4}");
+        }
+
+        line.Append(m.Seconds < 1
+            ? string.Create(CultureInfo.InvariantCulture, $" - {m.Seconds * 1000:F0}ms")
+            : string.Create(CultureInfo.InvariantCulture, $" - {m.Seconds:F1}s"));
+        return line.ToString();
+    }
 
     /// <summary>The checkpoint metadata key of the network's description.</summary>
     private const string NetworkKey = "network";
