@@ -19,7 +19,7 @@ internal static class TrainCommand
         var layers = new Option<string?>("--layers", "-l") { Description = "Layer sizes, e.g. 784-512-10 (default depends on the dataset)" };
         var activation = new Option<string>("--activation", "-a") { Description = "Hidden activation: " + string.Join(", ", Nn.Layers.Activation.Names), DefaultValueFactory = _ => "sigmoid" };
         var init = new Option<string>("--init") { Description = "Weight initializer: normal, xavier-uniform, xavier-normal, he-uniform, he-normal", DefaultValueFactory = _ => "xavier-uniform" };
-        var loss = new Option<string>("--loss") { Description = "cross-entropy (classification) or mse, mae, huber (regression)", DefaultValueFactory = _ => "auto" };
+        var loss = new Option<string>("--loss") { Description = "auto (cross-entropy for classification, mse for regression), or by Keras's names: sparse_categorical_crossentropy (cross-entropy, ce), categorical_crossentropy, mean_squared_error (mse), half-mse, mean_absolute_error (mae), huber", DefaultValueFactory = _ => "auto" };
         var optimizer = new Option<string>("--optimizer", "-o") { Description = "sgd, momentum, nesterov, rmsprop, adam, adamw, adadelta, adamax, nadam, adagrad", DefaultValueFactory = _ => "sgd" };
         var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.1 };
         var schedule = new Option<string>("--schedule") { Description = "constant, step, exponential, cosine, warmup, inverse-time", DefaultValueFactory = _ => "constant" };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AutoGrad.Nn.Data;
 using AutoGrad.Nn.Layers;
+using AutoGrad.Nn.Losses;
 using AutoGrad.Nn.Optim;
 
 namespace AutoGrad.Nn.Training;
@@ -45,11 +46,66 @@ public sealed class Model
     /// <summary>The metrics requested at compile time.</summary>
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
 
-    /// <summary>Chooses the optimizer, the loss and the metrics to report ("loss", "accuracy").</summary>
+    /// <summary>
+    /// Chooses the optimizer, the loss and the metrics to report ("loss", "accuracy").
+    /// </summary>
+    /// <remarks>
+    /// When the network ends in Softmax or Sigmoid (its outputs are probabilities), Compile calls <paramref name="loss"/> once
+    /// on a one-row probe, a perfect prediction, to catch a loss that applies softmax (or a sigmoid) to them again: a loss on
+    /// logits such as <c>(o, y) =&gt; Loss.CrossEntropy(o, y)</c> gives there exactly the value of softmax cross-entropy on
+    /// logits [1, 0, …], where a loss on probabilities gives 0. Such a pair is refused (see <see cref="Compile(IOptimizer, NamedLoss, string[])"/>).
+    /// A loss that throws on the probe is not checked.
+    /// </remarks>
+    /// <exception cref="ArgumentException">An unknown metric, or a loss on logits after a Softmax or Sigmoid last layer.</exception>
     public Model Compile(IOptimizer optimizer, LossFunction loss, params string[] metrics)
     {
-        ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(loss);
+        CheckProbe(loss);
+        return Configure(optimizer, loss, metrics);
+    }
+
+    /// <summary>
+    /// Chooses the optimizer, a loss made by name (<see cref="Loss.FromName"/>) and the metrics, as Keras's
+    /// <c>compile(optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=…))</c>.
+    /// </summary>
+    /// <remarks>
+    /// The loss must fit the network's last activation: a loss on logits (<c>fromLogits: true</c>, the library's default for
+    /// the categorical cross-entropies) after a Softmax or Sigmoid would apply it twice and train on softmax(softmax(z))
+    /// (Keras's <c>from_logits</c> habit: 83.6 % instead of 92 % after one MNIST epoch, without an error), and a loss on
+    /// probabilities (<c>fromLogits: false</c>) after any other activation would take the log of values that are not
+    /// probabilities. Both are refused here, naming the activation, the loss and the two ways out.
+    /// </remarks>
+    /// <exception cref="ArgumentException">An unknown metric, or a loss that does not fit the network's last activation.</exception>
+    public Model Compile(IOptimizer optimizer, NamedLoss loss, params string[] metrics)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        CheckFits(loss);
+        return Configure(optimizer, loss.Function, metrics);
+    }
+
+    /// <summary>
+    /// Chooses the optimizer and the loss by their Keras names, as <c>compile(optimizer="adam",
+    /// loss="sparse_categorical_crossentropy", metrics=["accuracy"])</c>: <see cref="Optimizers.FromName"/> (with Keras's default
+    /// learning rate for the name) and <see cref="Loss.FromName"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name (the message lists the known ones), or a loss that does not fit the network's last activation.</exception>
+    public Model Compile(string optimizer, string loss, params string[] metrics) => Compile(Optimizers.FromName(optimizer), Loss.FromName(loss), metrics);
+
+    /// <summary>An optimizer by its Keras name (<see cref="Optimizers.FromName"/>), a loss made by name.</summary>
+    /// <exception cref="ArgumentException">An unknown name, or a loss that does not fit the network's last activation.</exception>
+    public Model Compile(string optimizer, NamedLoss loss, params string[] metrics) => Compile(Optimizers.FromName(optimizer), loss, metrics);
+
+    /// <summary>An optimizer by its Keras name (<see cref="Optimizers.FromName"/>), a loss function.</summary>
+    /// <exception cref="ArgumentException">An unknown name, or a loss on logits after a Softmax or Sigmoid last layer.</exception>
+    public Model Compile(string optimizer, LossFunction loss, params string[] metrics) => Compile(Optimizers.FromName(optimizer), loss, metrics);
+
+    /// <summary>An optimizer, a loss by its Keras name (<see cref="Loss.FromName"/>).</summary>
+    /// <exception cref="ArgumentException">An unknown name, or a loss that does not fit the network's last activation.</exception>
+    public Model Compile(IOptimizer optimizer, string loss, params string[] metrics) => Compile(optimizer, Loss.FromName(loss), metrics);
+
+    private Model Configure(IOptimizer optimizer, LossFunction loss, string[] metrics)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(metrics);
         var unknown = metrics.Where(m => m is not ("loss" or "accuracy")).ToList();
         if (unknown.Count > 0)
@@ -62,6 +118,70 @@ public sealed class Model
         _optimizerState = null;
         MetricNames = metrics.Length == 0 ? ["loss"] : metrics;
         return this;
+    }
+
+    /// <summary>Whether the network's outputs are probabilities: its last activation is Softmax or Sigmoid.</summary>
+    private bool OutputsProbabilities => Network.Activations[^1] == Activation.Softmax || Network.Activations[^1] == Activation.Sigmoid;
+
+    /// <summary>Refuses a named loss that does not fit the network's last activation.</summary>
+    private void CheckFits(NamedLoss loss)
+    {
+        string last = Network.Activations[^1].Name;
+        if (loss.FromLogits == true && OutputsProbabilities)
+        {
+            throw new ArgumentException(
+                $"Model.Compile: the network {Network} ends in {last}, so its outputs are probabilities, but the loss {loss.Name} takes logits " +
+                $"(fromLogits: true) and would apply {(last == "softmax" ? "softmax" : "a sigmoid")} to them again (softmax of softmax trains worse without any error: " +
+                $"Keras's from_logits habit). Drop the {last} (end with Activation.Linear: the loss on logits is the stable form), " +
+                $"or say the outputs are probabilities: Loss.FromName(\"{loss.Name}\", fromLogits: false)");
+        }
+
+        if (loss.FromLogits == false && !OutputsProbabilities)
+        {
+            throw new ArgumentException(
+                $"Model.Compile: the network {Network} ends in {last}, so its outputs are not probabilities, but the loss {loss.Name} takes probabilities " +
+                $"(fromLogits: false) and would take their log. End the network with {(loss.TakesClassLabels ? "Softmax" : "Sigmoid")}, " +
+                $"or say the outputs are logits: Loss.FromName(\"{loss.Name}\", fromLogits: true)");
+        }
+    }
+
+    /// <summary>
+    /// For a network whose outputs are probabilities, runs <paramref name="loss"/> on a perfect prediction (one-hot row
+    /// [1, 0, …] with label 0; for one sigmoid unit, output 1 with label 1) and refuses the loss if it gives the value of a
+    /// cross-entropy on logits there, log(e + k − 1) − 1 (log(1 + e) − 1 for one unit): it applies softmax (or a sigmoid) again.
+    /// A loss on probabilities gives 0 there. A loss that throws on the probe is left unchecked.
+    /// </summary>
+    private void CheckProbe(LossFunction loss)
+    {
+        if (!OutputsProbabilities)
+        {
+            return;
+        }
+
+        int k = Network.Sizes[^1];
+        var outputs = Tensor.FromArray(Enumerable.Range(0, k).Select(i => i == 0 ? 1.0 : 0.0).ToArray(), [1, k]).To(DType);
+        var labels = Tensor.FromArray(new[] { k == 1 ? 1 : 0 });
+        double onLogits = k == 1 ? Math.Log(1 + Math.E) - 1 : Math.Log(Math.E + k - 1) - 1;
+        double value;
+        try
+        {
+            value = loss(outputs, labels).Item();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TensorOpException or KeyNotFoundException or IndexOutOfRangeException or NotSupportedException)
+        {
+            return; // a loss for other targets (float rows, another shape): nothing to learn from the probe
+        }
+
+        if (Math.Abs(value - onLogits) <= 1e-4 * Math.Max(1, onLogits))
+        {
+            string last = Network.Activations[^1].Name;
+            throw new ArgumentException(
+                $"Model.Compile: the network {Network} ends in {last}, so its outputs are probabilities, but the loss applies " +
+                $"{(k == 1 ? "a sigmoid" : "softmax")} to them again: on a perfect prediction it gives {value.ToString("F4", CultureInfo.InvariantCulture)}, " +
+                $"the value of a cross-entropy on logits, not 0 (softmax of softmax trains worse without any error: Keras's from_logits habit). " +
+                $"Drop the {last} (end with Activation.Linear: the loss on logits is the stable form), or give the loss probabilities: " +
+                (k == 1 ? "(o, y) => Loss.BinaryCrossEntropy(o, y)" : "(o, y) => Loss.CrossEntropy(o, y, fromLogits: false)"));
+        }
     }
 
     /// <summary>
