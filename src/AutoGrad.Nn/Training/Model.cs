@@ -12,11 +12,19 @@ namespace AutoGrad.Nn.Training;
 /// the work is done by the same pure pieces (<see cref="Mlp"/>, <see cref="Trainer"/>, the optimizer's
 /// <c>Update</c>), which remain the way to go for anything custom.
 /// </summary>
+/// <remarks>
+/// Keras's habits hold: <c>Compile("adam", "sparse_categorical_crossentropy", "accuracy")</c> takes Keras's names
+/// (<see cref="Optimizers.FromName"/>, <see cref="Loss.FromName"/>); <see cref="Fit"/> prints a line per epoch unless
+/// <c>verbose: false</c>; <see cref="Parameters"/> are read and replaced by path ("0.W", "1.b"). One habit is refused: a
+/// network ending in Softmax with a loss that takes logits (the library's cross-entropy default), see
+/// <see cref="Compile(IOptimizer, NamedLoss, string[])"/>.
+/// </remarks>
 public sealed class Model
 {
     private IOptimizer? _optimizer;
     private LossFunction? _loss;
     private TensorTree? _optimizerState;
+    private TensorTree _parameters;
     private readonly Generator _generator;
 
     // The last run as it stood after its last epoch (or the checkpoint loaded), and whether the next Fit continues it.
@@ -30,7 +38,7 @@ public sealed class Model
         ArgumentNullException.ThrowIfNull(generator);
         Network = network;
         DType = dtype;
-        Parameters = network.Init(generator, dtype);
+        _parameters = network.Init(generator, dtype);
         _generator = generator.Fork();
     }
 
@@ -40,8 +48,31 @@ public sealed class Model
     /// <summary>The float dtype of parameters and batches.</summary>
     public DType DType { get; }
 
-    /// <summary>The current parameters (replaced, never mutated, by <see cref="Fit"/>).</summary>
-    public TensorTree Parameters { get; private set; }
+    /// <summary>
+    /// The current parameters (replaced, never mutated, by <see cref="Fit"/>): the network's tree, one subtree per dense
+    /// layer named by its index, "0" for the first, each with its weights "W" [inputs, outputs] and bias "b" [outputs]. A
+    /// parameter's path joins the names with dots: <c>model.Parameters["0.W"]</c> is the first layer's weights,
+    /// <c>Subtree("1")</c> the second layer's {W, b}; <c>Console.WriteLine(model.Parameters)</c> lists every path with its dtype
+    /// and shape. The same paths name the tensors in a saved file (<c>SafeTensors.Save(path, model.Parameters)</c>).
+    /// </summary>
+    /// <remarks>
+    /// Set it to replace parameters, e.g. one layer's: <c>model.Parameters = model.Parameters.Map((path, t) =&gt; path ==
+    /// "0.W" ? newW : t)</c>. The new tree must have the same paths, shapes and dtype; the optimizer state is kept, as Keras's
+    /// <c>set_weights</c> keeps it. After <see cref="LoadCheckpoint"/>, setting it makes the next <see cref="Fit"/> a new run
+    /// from these parameters instead of the checkpoint's exact continuation.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The tree differs from the network's layout; the message names the first path that differs.</exception>
+    public TensorTree Parameters
+    {
+        get => _parameters;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            CheckLayout(value);
+            _parameters = value;
+            _resumePending = false;
+        }
+    }
 
     /// <summary>The metrics requested at compile time.</summary>
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
@@ -237,7 +268,7 @@ public sealed class Model
             (output ?? Console.Out).WriteLine($"Epoch {result.History.Epochs[^1].Epoch}: {result.History.StopReason}");
         }
 
-        Parameters = result.Parameters;
+        _parameters = result.Parameters;
         _optimizerState = result.OptimizerState;
         _checkpoint = result.Checkpoint;
         _resumePending = false;
@@ -276,7 +307,7 @@ public sealed class Model
             throw new InvalidDataException($"{path}: cannot resume: dtype differs: the checkpoint has {checkpoint.Options.DType?.Name()}, this model {DType.Name()}");
         }
 
-        Parameters = checkpoint.Options.Patience is null ? checkpoint.Parameters : checkpoint.BestParameters;
+        _parameters = checkpoint.Options.Patience is null ? checkpoint.Parameters : checkpoint.BestParameters;
         _optimizerState = checkpoint.OptimizerState;
         _checkpoint = checkpoint;
         _resumePending = true;
@@ -323,6 +354,29 @@ public sealed class Model
             ? string.Create(CultureInfo.InvariantCulture, $" - {m.Seconds * 1000:F0}ms")
             : string.Create(CultureInfo.InvariantCulture, $" - {m.Seconds:F1}s"));
         return line.ToString();
+    }
+
+    /// <summary>Refuses parameters whose paths, shapes or dtypes differ from the current ones, naming the first that differs.</summary>
+    private void CheckLayout(TensorTree candidate)
+    {
+        var expected = _parameters.Leaves();
+        var given = candidate.Leaves();
+        var paths = expected.Select(l => l.Path).ToList();
+        if (!given.Select(l => l.Path).SequenceEqual(paths))
+        {
+            string missing = paths.Except(given.Select(l => l.Path)).FirstOrDefault() is { } m ? $"'{m}' is missing" : $"'{given.Select(l => l.Path).Except(paths).FirstOrDefault() ?? "(order)"}' is not a parameter";
+            throw new ArgumentException($"Model.Parameters: {missing}; the network {Network} has [{string.Join(", ", paths)}]");
+        }
+
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var (path, want) = expected[i];
+            var have = given[i].Value;
+            if (have.Shape != want.Shape || have.DType != want.DType)
+            {
+                throw new ArgumentException($"Model.Parameters: '{path}' is {have.DType.Name()}{have.Shape}, the network {Network} needs {want.DType.Name()}{want.Shape}");
+            }
+        }
     }
 
     /// <summary>The checkpoint metadata key of the network's description.</summary>
