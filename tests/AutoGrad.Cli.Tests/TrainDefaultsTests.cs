@@ -19,7 +19,7 @@ public class TrainDefaultsTests
     {
         // Exactly the command a user types: its outputs go to runs/iris under the working directory, removed afterwards.
         string runs = Path.GetFullPath("runs");
-        bool existed = Directory.Exists(Path.Combine(runs, "iris"));
+        bool runsExisted = Directory.Exists(runs), existed = Directory.Exists(Path.Combine(runs, "iris"));
         try
         {
             var (code, output) = CliRunner.Run("train", "--dataset", "iris");
@@ -34,6 +34,11 @@ public class TrainDefaultsTests
             if (!existed && Directory.Exists(Path.Combine(runs, "iris")))
             {
                 Directory.Delete(Path.Combine(runs, "iris"), recursive: true);
+            }
+
+            if (!runsExisted && Directory.Exists(runs) && !Directory.EnumerateFileSystemEntries(runs).Any())
+            {
+                Directory.Delete(runs);
             }
         }
     }
