@@ -33,7 +33,8 @@ internal static class CliApp
         ErrorWriter.Value = error;
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error });
+            // Help goes where the console writes (standard output for the real one), so that it can be captured with the rest.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error, Output = console.Profile.Out.Writer });
         }
         finally
         {

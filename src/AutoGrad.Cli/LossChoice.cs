@@ -2,36 +2,34 @@ using AutoGrad.Nn.Losses;
 
 namespace AutoGrad.Cli;
 
-/// <summary>Loss functions by name, matched to the kind of data.</summary>
+/// <summary>
+/// Loss functions by name, matched to the kind of data: the names are the library's (<see cref="Loss.FromName"/>, Keras's
+/// and the command line's own), plus <c>auto</c>, cross-entropy for classification and MSE for regression.
+/// </summary>
 internal static class LossChoice
 {
     /// <summary>Every name <see cref="Parse"/> knows (whether it fits the data is checked there).</summary>
-    public static readonly string[] Names = ["auto", "cross-entropy", "ce", "mse", "half-mse", "mae", "huber"];
+    public static IReadOnlyList<string> Names { get; } = ["auto", .. Loss.Names];
 
-    public static Func<Tensor, Tensor, Tensor> Parse(string name, bool classification) => ParseLower(name.ToLowerInvariant(), classification);
-
-    private static Func<Tensor, Tensor, Tensor> ParseLower(string name, bool classification) => (name, classification) switch
+    /// <summary>
+    /// The loss called <paramref name="name"/> for a classification or a regression set. The command's networks end in a
+    /// linear layer, so a loss on probabilities (<c>binary_crossentropy</c>) is refused, as is a categorical cross-entropy
+    /// on a regression set; a regression loss on a classification set compares the outputs with one-hot labels.
+    /// </summary>
+    public static Func<Tensor, Tensor, Tensor> Parse(string name, bool classification)
     {
-        ("auto", true) or ("cross-entropy", true) or ("ce", true) => (o, y) => Loss.CrossEntropy(o, y),
-        ("auto", false) or ("mse", false) => (o, y) => Loss.MeanSquaredError(o, y),
-        ("half-mse", false) => (o, y) => Loss.HalfMeanSquaredError(o, y),
-        ("mae", false) => (o, y) => Loss.MeanAbsoluteError(o, y),
-        ("huber", false) => (o, y) => Loss.Huber(o, y),
-        ("mse" or "half-mse" or "mae" or "huber", true) => (o, y) => RegressionOnOneHot(name, o, y),
-        ("cross-entropy" or "ce", false) => throw new CliException("--loss cross-entropy needs a classification dataset"),
-        _ => throw new CliException($"unknown loss '{name}'; choose cross-entropy, mse, half-mse, mae or huber"),
-    };
-
-    /// <summary>A regression loss on a classification set compares the outputs with one-hot labels (the seeds' MSE networks).</summary>
-    private static Tensor RegressionOnOneHot(string name, Tensor outputs, Tensor labels)
-    {
-        var targets = labels.OneHot(outputs.Shape[-1], outputs.DType);
-        return name switch
+        string lower = name.ToLowerInvariant();
+        var loss = Loss.FromName(lower == "auto" ? (classification ? "cross-entropy" : "mse") : lower);
+        if (loss.TakesClassLabels && !classification)
         {
-            "mse" => Loss.MeanSquaredError(outputs, targets),
-            "half-mse" => Loss.HalfMeanSquaredError(outputs, targets),
-            "mae" => Loss.MeanAbsoluteError(outputs, targets),
-            _ => Loss.Huber(outputs, targets),
-        };
+            throw new CliException($"--loss {name} needs a classification dataset");
+        }
+
+        if (loss.FromLogits == false)
+        {
+            throw new CliException($"--loss {name} takes probabilities (fromLogits: false), but the command's networks end in a linear layer (logits); use cross-entropy");
+        }
+
+        return (o, y) => loss.Apply(o, y);
     }
 }

@@ -2,32 +2,17 @@ using AutoGrad.Nn.Optim;
 
 namespace AutoGrad.Cli;
 
-/// <summary>Optimizers and learning-rate schedules by name, as the train command takes them.</summary>
+/// <summary>Optimizers (by the library's names) and learning-rate schedules by name, as the train command takes them.</summary>
 internal static class OptimizerChoice
 {
-    public static readonly string[] Names = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw", "adadelta", "adamax", "nadam", "adagrad"];
+    /// <summary>The optimizer names, those of <see cref="Optimizers.FromName"/>.</summary>
+    public static IReadOnlyList<string> Names => Optimizers.Names;
 
     public static readonly string[] ScheduleNames = ["constant", "step", "exponential", "cosine", "warmup", "inverse-time"];
 
-    /// <summary>An optimizer with a schedule over <paramref name="totalSteps"/> updates.</summary>
-    public static IOptimizer Create(string name, double learningRate, string schedule, int totalSteps)
-    {
-        var lr = CreateSchedule(schedule, learningRate, Math.Max(1, totalSteps));
-        return name.ToLowerInvariant() switch
-        {
-            "sgd" => new Sgd(lr),
-            "momentum" => new Sgd(lr, momentum: 0.9),
-            "nesterov" => new Sgd(lr, momentum: 0.9, nesterov: true),
-            "rmsprop" => new RmsProp(lr),
-            "adam" => new Adam(lr),
-            "adamw" => new AdamW(lr),
-            "adadelta" => new Adadelta(lr),
-            "adamax" => new Adamax(lr),
-            "nadam" => new NAdam(lr),
-            "adagrad" => new Adagrad(lr),
-            _ => throw new CliException($"unknown optimizer '{name}'; choose one of: {string.Join(", ", Names)}"),
-        };
-    }
+    /// <summary>An optimizer by name (through the library's one parser, <see cref="Optimizers.FromName"/>) with a schedule over <paramref name="totalSteps"/> updates.</summary>
+    public static IOptimizer Create(string name, double learningRate, string schedule, int totalSteps) =>
+        Optimizers.FromName(name, CreateSchedule(schedule, learningRate, Math.Max(1, totalSteps)));
 
     /// <summary>
     /// The schedules: step (×0.1 every third of training), exponential (to 1% by the end), cosine (to 0),

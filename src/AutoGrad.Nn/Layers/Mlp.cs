@@ -8,6 +8,13 @@ namespace AutoGrad.Nn.Layers;
 /// then linear. Parameters are a tree {"0": {W, b}, "1": {W, b}, …}; <see cref="Apply"/> is a pure function
 /// of parameters and input.
 /// </summary>
+/// <remarks>
+/// A parameter's path is its layer's index and its name, joined by a dot: "0.W" is the first layer's weights
+/// [sizes[0], sizes[1]], "0.b" its bias [sizes[1]], "1.W" the second layer's weights, and so on. Read one with
+/// <c>parameters["0.W"]</c> (a layer's pair with <c>parameters.Subtree("0")</c>); replace one by mapping the tree,
+/// <c>parameters.Map((path, t) =&gt; path == "0.W" ? newW : t)</c> (trees are immutable). Gradients, optimizer moments and
+/// saved files (<c>SafeTensors</c>) use the same paths.
+/// </remarks>
 public sealed class Mlp
 {
     /// <summary>
@@ -52,7 +59,7 @@ public sealed class Mlp
     /// <summary>The total number of parameters (407,050 for 784-512-10).</summary>
     public int ParameterCount => Layers.Sum(l => l.ParameterCount);
 
-    /// <summary>Fresh parameters, one subtree per layer.</summary>
+    /// <summary>Fresh parameters, one subtree per layer: "0" → {W, b}, "1" → {W, b}, … (paths "0.W", "0.b", …).</summary>
     public TensorTree Init(Generator generator, DType dtype = DType.Float32) =>
         TensorTree.FromList(Layers.Select(l => l.Init(generator, dtype)));
 

@@ -7,8 +7,26 @@ namespace AutoGrad.Nn.Losses;
 /// cross-entropies work from logits through log-softmax or softplus, never log of a rounded probability.
 /// Per-sample losses are averaged (or summed) over every sample; per-element losses over every element.
 /// </summary>
-public static class Loss
+/// <remarks>
+/// <para>
+/// Logits or probabilities. <see cref="CrossEntropy"/> takes logits by default (as PyTorch's <c>CrossEntropyLoss</c>, and as
+/// every caller of this library has relied on), and <see cref="BinaryCrossEntropy"/> probabilities (as PyTorch's
+/// <c>BCELoss</c>); each says otherwise with <c>fromLogits</c>, Keras's <c>from_logits</c>. Keras's default is
+/// <c>from_logits=False</c> for both; the library keeps its own defaults, because turning <see cref="CrossEntropy"/> over to
+/// probabilities would silently change the loss of every existing network that ends in a linear layer (they would train on
+/// log of raw logits, clamped) without an error. A network ending in Softmax given a loss on logits is refused by
+/// <c>Model.Compile</c> instead, which sees both.
+/// </para>
+/// <para>By name, as Keras's <c>compile(loss="…")</c>: <see cref="FromName"/>.</para>
+/// </remarks>
+public static partial class Loss
 {
+    /// <summary>
+    /// Keras's <c>epsilon()</c>: probabilities given to a cross-entropy with <c>fromLogits: false</c> are clamped to
+    /// [ε, 1 − ε] before their log, as Keras clamps them.
+    /// </summary>
+    public const double ProbabilityEpsilon = 1e-7;
+
     /// <summary>Mean squared error mean((p − t)²) (PyTorch <c>MSELoss</c>).</summary>
     public static Tensor MeanSquaredError(Tensor predictions, Tensor targets, Reduction reduction = Reduction.Mean,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
@@ -54,9 +72,23 @@ public static class Loss
     /// as PyTorch's <c>BCELoss</c> does. Prefer <see cref="BinaryCrossEntropyWithLogits"/>. The targets may be float
     /// probabilities of the predictions' shape, or int32 labels 0/1, [n] for predictions [n, 1] (Keras's habit).
     /// </summary>
-    public static Tensor BinaryCrossEntropy(Tensor probabilities, Tensor targets, Reduction reduction = Reduction.Mean,
+    /// <param name="probabilities">The predicted probabilities (a sigmoid's outputs), or logits when <paramref name="fromLogits"/> is true.</param>
+    /// <param name="targets">Probabilities of the predictions' shape, or int32 labels 0/1.</param>
+    /// <param name="reduction">Mean (the default) or sum over the elements.</param>
+    /// <param name="fromLogits">
+    /// Keras's <c>from_logits</c>: true takes the first argument as logits, as <see cref="BinaryCrossEntropyWithLogits"/>
+    /// does. False (the default, as in Keras and PyTorch's <c>BCELoss</c>) takes probabilities.
+    /// </param>
+    /// <param name="file">The caller's file, for messages.</param>
+    /// <param name="line">The caller's line, for messages.</param>
+    public static Tensor BinaryCrossEntropy(Tensor probabilities, Tensor targets, Reduction reduction = Reduction.Mean, bool fromLogits = false,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
+        if (fromLogits)
+        {
+            return BinaryCrossEntropyWithLogits(probabilities, targets, reduction, file, line);
+        }
+
         targets = BinaryTargets("BinaryCrossEntropy", probabilities, targets, file, line);
         // Clamp the argument, not the log: log(max(p, e^−100)) equals PyTorch's max(log p, −100) but its
         // gradient stays finite (0 where the clamp is active) when p is exactly 0 or 1.
@@ -79,21 +111,40 @@ public static class Loss
 
     /// <summary>
     /// Categorical cross-entropy of logits [n, classes] against int32 labels [n]: −log softmax(z)[label],
-    /// averaged over samples (PyTorch <c>CrossEntropyLoss</c>).
+    /// averaged over samples (PyTorch <c>CrossEntropyLoss</c>; Keras's sparse categorical cross-entropy with
+    /// <c>from_logits=True</c>). Float targets of the logits' shape (one-hot or probabilities) go to
+    /// <see cref="CrossEntropyWithProbabilities"/>.
     /// </summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor labels, Reduction reduction = Reduction.Mean,
+    /// <param name="logits">The network's outputs [n, classes]: logits, or probabilities (a softmax's outputs) when <paramref name="fromLogits"/> is false.</param>
+    /// <param name="labels">int32 class labels [n], or float targets of the outputs' shape.</param>
+    /// <param name="reduction">Mean (the default) or sum over the samples.</param>
+    /// <param name="fromLogits">
+    /// Keras's <c>from_logits</c>. True (the default, as the library has always had it) takes logits. False takes
+    /// probabilities p and computes −log p[label] as Keras does: p is clamped to [ε, 1 − ε] (<see cref="ProbabilityEpsilon"/>)
+    /// and renormalized per row. Softmax followed by this equals the logits form, less stably.
+    /// </param>
+    /// <param name="file">The caller's file, for messages.</param>
+    /// <param name="line">The caller's line, for messages.</param>
+    public static Tensor CrossEntropy(Tensor logits, Tensor labels, Reduction reduction = Reduction.Mean, bool fromLogits = true,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.DType != DType.Int32)
         {
-            return CrossEntropyWithProbabilities(logits, labels, reduction, file, line);
+            return CrossEntropyWithProbabilities(logits, labels, reduction, fromLogits, file, line);
         }
 
         if (logits.Rank != 2 || labels.Rank != 1 || labels.Shape[0] != logits.Shape[0])
         {
-            throw new TensorOpException("CrossEntropy", $"needs logits [n, classes] and int32 labels [n], got {logits.DType.Name()}{logits.Shape} and int32{labels.Shape}", file, line);
+            throw new TensorOpException("CrossEntropy", $"needs {(fromLogits ? "logits" : "probabilities")} [n, classes] and int32 labels [n], got {logits.DType.Name()}{logits.Shape} and int32{labels.Shape}", file, line);
+        }
+
+        if (!fromLogits)
+        {
+            // Keras (TensorFlow) does exactly this: clamp, log, then the softmax cross-entropy of the logs, which divides each
+            // row by its sum. For probabilities that sum to 1 it is −log p[label].
+            logits = ClampedLog(logits, file, line);
         }
 
         // The fused op: one pass per row forward and backward, where −LogSoftmax(z).TakeAlongAxis(labels) ran about
@@ -103,19 +154,33 @@ public static class Loss
 
     /// <summary>
     /// Categorical cross-entropy of logits [n, classes] against one-hot or probability targets of the same
-    /// shape: −Σ t·log softmax(z) per sample.
+    /// shape: −Σ t·log softmax(z) per sample (Keras's categorical cross-entropy with <c>from_logits=True</c>).
     /// </summary>
-    public static Tensor CrossEntropyWithProbabilities(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean,
+    /// <param name="logits">The network's outputs: logits, or probabilities when <paramref name="fromLogits"/> is false.</param>
+    /// <param name="targets">One-hot or probability targets of the outputs' shape.</param>
+    /// <param name="reduction">Mean (the default) or sum over the samples.</param>
+    /// <param name="fromLogits">
+    /// Keras's <c>from_logits</c>. True (the default) takes logits. False takes probabilities p, divided by their row sum
+    /// and clamped to [ε, 1 − ε] (<see cref="ProbabilityEpsilon"/>) before the log, as Keras does: −Σ t·log p per sample.
+    /// </param>
+    /// <param name="file">The caller's file, for messages.</param>
+    /// <param name="line">The caller's line, for messages.</param>
+    public static Tensor CrossEntropyWithProbabilities(Tensor logits, Tensor targets, Reduction reduction = Reduction.Mean, bool fromLogits = true,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         SameShape("CrossEntropy", logits, targets, file, line);
         if (logits.Rank < 1)
         {
-            throw new TensorOpException("CrossEntropy", $"needs logits with a class axis, got {logits.Shape}", file, line);
+            throw new TensorOpException("CrossEntropy", $"needs {(fromLogits ? "logits" : "probabilities")} with a class axis, got {logits.Shape}", file, line);
         }
 
-        return Reduce(-(targets * logits.LogSoftmax(-1, file, line)).Sum(-1), reduction);
+        var logP = fromLogits ? logits.LogSoftmax(-1, file, line) : ClampedLog(logits / logits.Sum(-1, keepDims: true), file, line);
+        return Reduce(-(targets * logP).Sum(-1), reduction);
     }
+
+    /// <summary>log(clamp(p, ε, 1 − ε)), Keras's guard for a probability that rounded to 0 or 1.</summary>
+    private static Tensor ClampedLog(Tensor probabilities, string file, int line) =>
+        probabilities.Maximum(ProbabilityEpsilon, file, line).Minimum(1 - ProbabilityEpsilon, file, line).Log(file, line);
 
     /// <summary>
     /// Poisson negative log-likelihood with log-rate inputs: e^z − t·z (PyTorch <c>PoissonNLLLoss</c>,

@@ -112,6 +112,47 @@ public class LayerTests
     }
 
     [Fact]
+    public void PerceptronTakesBipolarTargetsAndMovesTheWeightsAsTheZeroOneRule()
+    {
+        var bipolar = Perceptron.Train(TruthInputs, [-1, -1, -1, 1], learningRate: 0.5);
+        var zeroOne = Perceptron.Train(TruthInputs, [0, 0, 0, 1], learningRate: 0.5);
+        Assert.Equal(Perceptron.Labels.Bipolar, bipolar.Labels);
+        Assert.Equal(Perceptron.Labels.ZeroOne, zeroOne.Labels);
+        Assert.True(bipolar.Converged);
+        Assert.Equal(zeroOne.Weights, bipolar.Weights);
+        Assert.Equal(zeroOne.ErrorsPerEpoch, bipolar.ErrorsPerEpoch);
+
+        // Train and Predict speak the same types: int[] targets in, int[] classes out, in the training's convention.
+        Assert.Equal([-1, -1, -1, 1], bipolar.Predict(TruthInputs));
+        Assert.Equal([-1, -1, -1, 1], Perceptron.Predict(bipolar.Weights, TruthInputs, Perceptron.Labels.Bipolar));
+        Assert.Equal([0, 0, 0, 1], zeroOne.Predict(TruthInputs));
+        Assert.Equal([0, 0, 0, 1], Perceptron.Predict(zeroOne.Weights, TruthInputs));
+        var x = Tensor.FromArray(new double[,] { { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } });
+        Assert.Equal([-1.0, -1, -1, 1], Perceptron.Predict(Tensor.FromArray(bipolar.Weights), x, Perceptron.Labels.Bipolar).ToDoubleArray());
+    }
+
+    [Fact]
+    public void PerceptronAppliesTheLectureRuleOnAMisclassifiedSample()
+    {
+        // w = 0 classifies x = [2, 3] as +1 (w·x̃ = 0 ≥ 0); its class is y = −1, so w ← w + β·y·x̃ = −0.5·[1, 2, 3].
+        var one = Perceptron.Train([[2.0, 3.0]], [-1], learningRate: 0.5, maxEpochs: 1);
+        Assert.Equal([-0.5, -1.0, -1.5], one.Weights);
+        Assert.Equal([1], one.ErrorsPerEpoch);
+        Assert.Equal([-1], one.Predict([[2.0, 3.0]]));
+    }
+
+    [Fact]
+    public void PerceptronTargetsMustFollowOneConvention()
+    {
+        Assert.Contains("targets must be -1 or +1 (bipolar) (inferred from the targets); target 1 is 0",
+            Assert.Throws<ArgumentException>(() => Perceptron.Train(TruthInputs, [-1, 0, 1, 1])).Message);
+        Assert.Contains("targets must be 0 or 1; target 0 is -1",
+            Assert.Throws<ArgumentException>(() => Perceptron.Train(TruthInputs, [-1, 1, 1, 1], labels: Perceptron.Labels.ZeroOne)).Message);
+        Assert.Contains("sample 0 has 3 features, the weights [bias, w₁, …] 2",
+            Assert.Throws<ArgumentException>(() => Perceptron.Predict([0.0, 1, 1], [[1.0, 2, 3]])).Message);
+    }
+
+    [Fact]
     public void PerceptronRejectsBadInput()
     {
         Assert.Throws<ArgumentException>(() => Perceptron.Train(TruthInputs, [0, 1, 2, 0]));
