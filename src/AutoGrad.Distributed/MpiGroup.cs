@@ -111,7 +111,6 @@ public sealed unsafe class MpiGroup : IDataParallel, IDisposable
             var writer = error ?? Console.Error;
             writer.WriteLine($"rank {group.Rank} of {group.Size}: {e.GetType().Name}: {e.Message}");
             writer.Flush();
-            Thread.Sleep(AbortDelay); // MPICH's launcher drops a rank's last output once MPI_Abort reaches it: give it time to forward the message
             group.Abort(1);
             throw; // not reached
         }
@@ -196,12 +195,16 @@ public sealed unsafe class MpiGroup : IDataParallel, IDisposable
         Check(MpiNative.Barrier(MpiNative.CommWorld), "MPI_Barrier", Rank, 0);
     }
 
-    /// <summary>Ends every process of the job (MPI_Abort on MPI_COMM_WORLD) with <paramref name="errorCode"/>; does not return.</summary>
+    /// <summary>
+    /// Ends every process of the job (MPI_Abort on MPI_COMM_WORLD) with <paramref name="errorCode"/>; does not return. Half a
+    /// second passes first: MPICH's launcher drops what a rank wrote last once the abort reaches it, and that is the error.
+    /// </summary>
     [DoesNotReturn]
     public void Abort(int errorCode)
     {
         Console.Out.Flush();
         Console.Error.Flush();
+        Thread.Sleep(AbortDelay);
         MpiNative.Abort(MpiNative.CommWorld, errorCode);
         Environment.Exit(errorCode); // MPI_Abort does not return; this is for a library that does
         throw new InvalidOperationException("unreachable");
