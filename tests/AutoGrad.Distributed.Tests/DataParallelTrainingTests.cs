@@ -48,6 +48,12 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log) : IDisposab
     }
 
     [MpiFact]
+    public void Model_TrainsDataParallelThroughItsDataParallelProperty()
+    {
+        AssertSameAsSingleProcess(new Scenario("adam", Rows: 150, Batch: 10, Epochs: 3, UseModel: true), ranks: 2);
+    }
+
+    [MpiFact]
     public void ValidationSplit_IsDrawnTheSameOnEveryRank()
     {
         AssertSameAsSingleProcess(new Scenario("adam", Rows: 150, Batch: 8, Epochs: 3, ValidationSplit: 0.2), ranks: 2);

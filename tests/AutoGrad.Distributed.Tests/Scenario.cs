@@ -12,7 +12,7 @@ namespace AutoGrad.Distributed.Tests;
 /// float64 on the first <see cref="Rows"/> rows of Iris (standardized).
 /// </summary>
 internal sealed record Scenario(string Optimizer = "sgd", int Rows = 150, int Batch = 12, int Epochs = 4, bool Compile = true, ulong Seed = 7, int Hidden = 16,
-    double ValidationSplit = 0)
+    double ValidationSplit = 0, bool UseModel = false)
 {
     public static Scenario Parse(IReadOnlyDictionary<string, string> a) => new()
     {
@@ -24,10 +24,11 @@ internal sealed record Scenario(string Optimizer = "sgd", int Rows = 150, int Ba
         Seed = ulong.Parse(a.GetValueOrDefault("seed", "7"), CultureInfo.InvariantCulture),
         Hidden = int.Parse(a.GetValueOrDefault("hidden", "16"), CultureInfo.InvariantCulture),
         ValidationSplit = double.Parse(a.GetValueOrDefault("validation", "0"), CultureInfo.InvariantCulture),
+        UseModel = bool.Parse(a.GetValueOrDefault("model", "false")),
     };
 
     public string Arguments => string.Create(CultureInfo.InvariantCulture,
-        $"--optimizer {Optimizer} --rows {Rows} --batch {Batch} --epochs {Epochs} --compile {Compile} --seed {Seed} --hidden {Hidden} --validation {ValidationSplit}");
+        $"--optimizer {Optimizer} --rows {Rows} --batch {Batch} --epochs {Epochs} --compile {Compile} --seed {Seed} --hidden {Hidden} --validation {ValidationSplit} --model {UseModel}");
 
     public TrainResult Fit(IDataParallel? group, Action<EpochMetrics>? onEpoch = null)
     {
@@ -43,6 +44,15 @@ internal sealed record Scenario(string Optimizer = "sgd", int Rows = 150, int Ba
             "adam" => new Adam(0.01),
             _ => throw new ArgumentException($"unknown optimizer {Optimizer}"),
         };
+        if (UseModel)
+        {
+            // The Keras-like Model over the same pieces: its DataParallel property reaches Trainer.Fit.
+            var keras = new Model(net, new Generator(Seed + (ulong)(group?.Rank ?? 0)), DType.Float64) { DataParallel = group }
+                .Compile(optimizer, (o, y) => Loss.CrossEntropy(o, y), "loss", "accuracy");
+            var history = keras.Fit(data, Epochs, Batch, ValidationSplit, seed: Seed, onEpoch: onEpoch);
+            return new TrainResult(keras.Parameters, new TensorTree(), history);
+        }
+
         var options = new TrainOptions
         {
             Epochs = Epochs,

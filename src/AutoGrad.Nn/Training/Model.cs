@@ -41,6 +41,12 @@ public sealed class Model
     /// <summary>The current parameters (replaced, never mutated, by <see cref="Fit"/>).</summary>
     public TensorTree Parameters { get; private set; }
 
+    /// <summary>
+    /// Train data-parallel over this group of processes in <see cref="Fit"/> (<see cref="TrainOptions.DataParallel"/>;
+    /// null, the default: in this process alone). Every rank builds the same model and calls Fit alike.
+    /// </summary>
+    public IDataParallel? DataParallel { get; set; }
+
     /// <summary>The metrics requested at compile time.</summary>
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
 
@@ -94,6 +100,7 @@ public sealed class Model
             CheckpointPath = checkpointPath,
             CheckpointEvery = checkpointEvery,
             CheckpointMetadata = new Dictionary<string, string> { [NetworkKey] = Describe(Network) },
+            DataParallel = DataParallel,
         };
         var result = Trainer.Fit((p, x) => Network.Apply(p, x), Parameters, loss, optimizer, data, options,
             onEpoch: onEpoch, initialOptimizerState: resume is null ? _optimizerState : null, resumeFrom: resume);
