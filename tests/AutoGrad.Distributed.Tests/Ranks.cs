@@ -13,9 +13,9 @@ public static class Ranks
 {
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] != "train")
+        if (args.Length == 0 || args[0] is not ("train" or "bench"))
         {
-            Console.Error.WriteLine("usage: train --out DIR [options]");
+            Console.Error.WriteLine("usage: train --out DIR [options] | bench --batch B [--epochs E] [--data DIR]");
             return 2;
         }
 
@@ -23,6 +23,11 @@ public static class Ranks
         for (int i = 1; i + 1 < args.Length; i += 2)
         {
             a[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        if (args[0] == "bench")
+        {
+            return MpiGroup.RunOrAbort(group => Bench.Run(group, a));
         }
 
         return MpiGroup.RunOrAbort(group =>

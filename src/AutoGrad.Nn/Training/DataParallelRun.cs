@@ -23,6 +23,7 @@ internal sealed class DataParallelRun
     private readonly LossFunction _loss;
     private readonly int _gradientLength;
     private readonly double[] _buffer;
+    private readonly Scratch _scratch;
     private Func<TensorTree, Batch, TensorTree>? _compiled;
 
     private DataParallelRun(IDataParallel group, ModelFunction model, LossFunction loss, TensorTree parameters, bool compile)
@@ -32,6 +33,7 @@ internal sealed class DataParallelRun
         _loss = loss;
         _gradientLength = checked((int)parameters.Leaves().Sum(l => (long)l.Value.Size));
         _buffer = new double[_gradientLength + Extras];
+        _scratch = new Scratch(parameters.Leaves().Max(l => l.Value.Size));
         if (compile)
         {
             _compiled = Transforms.Jit((TensorTree p, Batch b) =>
@@ -92,21 +94,17 @@ internal sealed class DataParallelRun
             int offset = 0;
             foreach (var (_, leaf) in grads.Leaves())
             {
-                var values = leaf.ToDoubleArray();
-                var target = buffer.Slice(offset, values.Length);
-                if (weight == 1)
+                var target = buffer.Slice(offset, leaf.Size);
+                leaf.CopyTo(target);
+                if (weight != 1)
                 {
-                    values.CopyTo(target);
-                }
-                else
-                {
-                    for (int i = 0; i < values.Length; i++)
+                    for (int i = 0; i < target.Length; i++)
                     {
-                        target[i] = values[i] * weight;
+                        target[i] *= weight;
                     }
                 }
 
-                offset += values.Length;
+                offset += leaf.Size;
             }
 
             buffer[_gradientLength] = value.Item() * mine;
@@ -123,7 +121,7 @@ internal sealed class DataParallelRun
         }
 
         double divisor = even ? _group.Size : rows;
-        var reduced = Unflatten(parameters, buffer[.._gradientLength], divisor);
+        var reduced = Unflatten(parameters, buffer[.._gradientLength], divisor, _scratch);
         return (buffer[_gradientLength] / rows, reduced, rows, (int)buffer[_gradientLength + 1]);
     }
 
@@ -165,8 +163,16 @@ internal sealed class DataParallelRun
         return Trainer.Gradients(_model, _loss, parameters, shard);
     }
 
+    /// <summary>Host buffers for one leaf at a time, reused every step (the tensors made from them take pooled storage).</summary>
+    private sealed class Scratch(int length)
+    {
+        public float[] Floats { get; } = new float[length];
+
+        public double[] Doubles { get; } = new double[length];
+    }
+
     /// <summary>The leaves of <paramref name="like"/>'s structure, shapes, dtypes and device, filled from <paramref name="values"/> / divisor.</summary>
-    private static TensorTree Unflatten(TensorTree like, ReadOnlySpan<double> values, double divisor)
+    private static TensorTree Unflatten(TensorTree like, ReadOnlySpan<double> values, double divisor, Scratch? scratch = null)
     {
         var leaves = like.Leaves();
         var result = new Tensor[leaves.Count];
@@ -178,23 +184,23 @@ internal sealed class DataParallelRun
             offset += leaf.Size;
             if (leaf.DType == DType.Float32)
             {
-                var floats = new float[part.Length];
+                var floats = scratch is null ? new float[part.Length] : scratch.Floats.AsSpan(0, part.Length);
                 for (int j = 0; j < floats.Length; j++)
                 {
                     floats[j] = (float)(part[j] / divisor);
                 }
 
-                result[i] = Tensor.FromArray(floats, leaf.Shape.ToArray(), leaf.Device);
+                result[i] = Tensor.FromSpan(floats, leaf.Shape.ToArray(), leaf.Device);
             }
             else
             {
-                var doubles = new double[part.Length];
+                var doubles = scratch is null ? new double[part.Length] : scratch.Doubles.AsSpan(0, part.Length);
                 for (int j = 0; j < doubles.Length; j++)
                 {
                     doubles[j] = part[j] / divisor;
                 }
 
-                var t = Tensor.FromArray(doubles, leaf.Shape.ToArray(), leaf.Device);
+                var t = Tensor.FromSpan(doubles, leaf.Shape.ToArray(), leaf.Device);
                 result[i] = leaf.DType == DType.Float64 ? t : t.To(leaf.DType);
             }
         }
