@@ -43,16 +43,19 @@ internal static class TrainCommand
         var classification = new Option<bool>("--classification") { Description = "Treat a numeric CSV target as class labels" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run whose checkpoint is in this directory (or file), with the run's options; outputs go there unless --output is given" };
         var device = DeviceOption.Create();
+        var distributed = new Option<bool>("--distributed") { Description = "Train data-parallel over the ranks of an MPI job: mpiexec -n 2 autograd train --distributed … (only rank 0 prints and writes)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = $"Write <output>/{RunCheckpoint.FileName} every N epochs and after the last, 0: never (default: {TrainDefaults.Describe(d => d.CheckpointEvery)})" };
 
         var command = new Command("train", "Train a network and report test metrics")
         {
             dataset, dataDir, csv, target, layers, activation, init, loss, optimizer, lr, schedule, batch, epochs, seed,
-            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification, resume, checkpointEvery, device,
+            validation, patience, targetLoss, clip, dtype, output, limitTrain, limitTest, classification, resume, checkpointEvery, device, distributed,
         };
 
         command.SetAction(parse => CliApp.Guard(console, () =>
         {
+            var group = DistributedOption.Start(parse.GetValue(distributed), console);
+            console = group is { Rank: > 0 } ? DistributedOption.Silent : console; // only rank 0 prints
             var d = Options.ParseDType(parse.GetValue(dtype)!);
             var onDevice = DeviceOption.Parse(parse.GetValue(device)!); // before the data: a missing GPU costs nothing
             var defaults = TrainDefaults.For(parse.GetValue(dataset)!);
@@ -124,7 +127,7 @@ internal static class TrainCommand
                 ["--epochs"] = epochCount.ToString(CultureInfo.InvariantCulture),
             });
             var resumeFrom = parse.GetValue(resume) is { } resumePath ? RunCheckpoint.Load(resumePath, run) : null;
-            options = RunCheckpoint.WithCheckpoints(options, outDir, parse.GetValue(checkpointEvery) ?? defaults.CheckpointEvery, run);
+            options = RunCheckpoint.WithCheckpoints(options, outDir, parse.GetValue(checkpointEvery) ?? defaults.CheckpointEvery, run) with { DataParallel = group };
 
             console.MarkupLine($"[bold]{Markup.Escape(net.ToString())}[/] on {Markup.Escape(source.Train.ToString())}; {Markup.Escape(opt.Name)}, lr {rate.ToString(CultureInfo.InvariantCulture)}, batch {batchSize}, {epochCount} epoch(s), seed {s}");
             if (resumeFrom is not null)
@@ -224,6 +227,11 @@ internal static class TrainCommand
             {
                 metadata["feature_mean"] = ModelMetadata.Json(source.Mean);
                 metadata["feature_std"] = ModelMetadata.Json(source.Std!);
+            }
+
+            if (group is { Rank: > 0 })
+            {
+                return 0; // rank 0 writes the outputs
             }
 
             // Model, history and plots land together: a run never leaves a new model beside a stale or missing history.

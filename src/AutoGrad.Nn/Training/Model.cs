@@ -74,6 +74,12 @@ public sealed class Model
         }
     }
 
+    /// <summary>
+    /// Train data-parallel over this group of processes in <see cref="Fit"/> (<see cref="TrainOptions.DataParallel"/>;
+    /// null, the default: in this process alone). Every rank builds the same model and calls Fit alike.
+    /// </summary>
+    public IDataParallel? DataParallel { get; set; }
+
     /// <summary>The metrics requested at compile time.</summary>
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
 
@@ -253,6 +259,7 @@ public sealed class Model
             CheckpointPath = checkpointPath,
             CheckpointEvery = checkpointEvery,
             CheckpointMetadata = new Dictionary<string, string> { [NetworkKey] = Describe(Network) },
+            DataParallel = DataParallel,
         };
         bool accuracy = data.IsClassification && MetricNames.Contains("accuracy");
         Action<EpochMetrics>? report = !verbose ? onEpoch : m =>

@@ -77,6 +77,17 @@ public sealed record TrainOptions
     /// to check on resume: the trainer itself only sees the parameters' layout, not the model function.
     /// </summary>
     public IReadOnlyDictionary<string, string>? CheckpointMetadata { get; init; }
+
+    /// <summary>
+    /// Train data-parallel over this group of processes (null, the default: in this process alone); see
+    /// <see cref="IDataParallel"/>. Every rank calls Fit with the same options and data; rank 0's starting parameters are
+    /// broadcast, each rank computes the gradient of its share of every batch, and one all-reduce per step averages them, so
+    /// every rank applies the same update and returns the same result. <see cref="BatchSize"/> is the global batch and must
+    /// be divisible by the number of ranks. Only rank 0 writes checkpoints; callbacks run on every rank. With
+    /// <see cref="Compile"/> the forward and backward pass are compiled (<see cref="Transforms.Jit(Func{TensorTree, TensorTree}, string, int)"/>)
+    /// and the update runs eagerly, in place, after the all-reduce.
+    /// </summary>
+    public IDataParallel? DataParallel { get; init; }
 }
 
 /// <summary>The outcome of <see cref="Trainer.Fit"/>.</summary>
@@ -173,6 +184,7 @@ public static class Trainer
 
         parameters = callerParameters;
         var state = callerState ?? optimizer.Init(parameters);
+        var parallel = options.DataParallel is { } group ? DataParallelRun.Start(group, model, loss, options, train, validation, ref parameters, ref state) : null;
         var history = resumeFrom?.History.Copy() ?? new History();
         TensorTree best = callerBest ?? parameters;
         double bestValidation = resumeFrom?.BestValidationLoss ?? double.PositiveInfinity;
@@ -189,7 +201,7 @@ public static class Trainer
         }
 
         var loader = new DataLoader(train, options.BatchSize, options.Shuffle, generator, dtype: options.DType!.Value, device: ParameterDevice(parameters));
-        var compiled = options.Compile ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
+        var compiled = options.Compile && parallel is null ? CompileStep(model, loss, optimizer, parameters, state, options.ClipGradientNorm) : null;
 
         for (int epoch = epochsDone + 1; epoch <= options.Epochs; epoch++)
         {
@@ -252,8 +264,10 @@ public static class Trainer
                     }
                 }
 
-                var (value, grads, outputs) = Gradients(model, loss, parameters, batch);
-                double batchLoss = value.Item();
+                // Data-parallel: this rank's share of the batch, then the whole batch's loss, gradient and correct count.
+                var (batchLoss, grads, rows, batchCorrect, outputs) = parallel?.Step(parameters, batch, train.IsClassification) is { } shared
+                    ? (shared.Loss, shared.Gradients, shared.Rows, shared.Correct, null)
+                    : LocalStep(model, loss, parameters, batch);
                 firstLoss ??= batchLoss;
                 if (Divergence.Check(batchLoss, firstLoss.Value, options.DivergenceFactor) is { } why)
                 {
@@ -285,11 +299,11 @@ public static class Trainer
                 }
 
                 (parameters, state) = (nextParameters, nextState);
-                lossSum += batchLoss * batch.X.Shape[0];
-                seen += batch.X.Shape[0];
+                lossSum += batchLoss * rows;
+                seen += rows;
                 if (train.IsClassification)
                 {
-                    correct += (int)Math.Round(Metrics.Accuracy(outputs, batch.Y) * batch.X.Shape[0]);
+                    correct += outputs is null ? batchCorrect : (int)Math.Round(Metrics.Accuracy(outputs, batch.Y) * rows);
                 }
 
                 onBatch?.Invoke(batchIndex, loader.BatchCount, batchLoss);
@@ -316,6 +330,7 @@ public static class Trainer
                 }
             }
 
+            parallel?.CheckInStep(parameters, epoch);
             double trainLoss = lossSum / Math.Max(1, seen);
             double? trainAccuracy = train.IsClassification ? correct / (double)Math.Max(1, seen) : null;
             double? valLoss = null, valAccuracy = null;
@@ -366,7 +381,7 @@ public static class Trainer
 
             // After the stopping rules, so that the checkpoint holds their counters and a run that stopped resumes as stopped;
             // before onEpoch, so that a callback sees the epoch saved.
-            if (options.CheckpointPath is { } path && (epoch % options.CheckpointEvery == 0 || stopReason is not null || epoch == options.Epochs))
+            if (options.CheckpointPath is { } path && parallel?.Rank is null or 0 && (epoch % options.CheckpointEvery == 0 || stopReason is not null || epoch == options.Epochs))
             {
                 Snapshot().Save(path);
             }
@@ -382,8 +397,15 @@ public static class Trainer
         return new TrainResult(options.Patience is null ? parameters : best, state, history) { Checkpoint = Snapshot() };
     }
 
+    /// <summary>The uncompiled loop's step in one process: the batch's loss read back, its gradients, rows and outputs.</summary>
+    private static (double Loss, TensorTree Gradients, int Rows, int Correct, Tensor? Outputs) LocalStep(ModelFunction model, LossFunction loss, TensorTree parameters, Batch batch)
+    {
+        var (value, grads, outputs) = Gradients(model, loss, parameters, batch);
+        return (value.Item(), grads, batch.X.Shape[0], 0, outputs);
+    }
+
     /// <summary>The loss, its gradients and the model's outputs on one batch.</summary>
-    private static (Tensor Value, TensorTree Gradients, Tensor Outputs) Gradients(ModelFunction model, LossFunction loss, TensorTree parameters, Batch batch) =>
+    internal static (Tensor Value, TensorTree Gradients, Tensor Outputs) Gradients(ModelFunction model, LossFunction loss, TensorTree parameters, Batch batch) =>
         Transforms.ValueAndGradWithAux((TensorTree p) =>
         {
             var o = model(p, batch.X);

@@ -41,6 +41,36 @@ public sealed partial class Tensor
     /// <summary>The elements in row-major order as floats (converted from any dtype).</summary>
     public float[] ToFloatArray() => Concrete.ConvertedArray<float>(v => v, v => (float)v, v => v);
 
+    /// <summary>
+    /// Copies the elements in row-major order into <paramref name="destination"/>, converted to double, without allocating
+    /// for a tensor on the CPU (data-parallel training copies every gradient into one buffer each step this way).
+    /// </summary>
+    public void CopyTo(Span<double> destination, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (destination.Length < Size)
+        {
+            throw new CallSite(file, line).Error("CopyTo", $"the destination holds {destination.Length} values, but the tensor {DType.Name()}{Shape} has {Size}");
+        }
+
+        switch (ConcreteStorage)
+        {
+            case Backends.Cpu.CpuStorage<double> d:
+                d.Data.AsSpan(0, Size).CopyTo(destination);
+                break;
+            case Backends.Cpu.CpuStorage<float> f:
+                var source = f.Data.AsSpan(0, Size);
+                for (int i = 0; i < source.Length; i++)
+                {
+                    destination[i] = source[i];
+                }
+
+                break;
+            default:
+                ToDoubleArray().CopyTo(destination);
+                break;
+        }
+    }
+
     /// <summary>The elements of an int32 tensor in row-major order.</summary>
     public int[] ToInt32Array([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
