@@ -213,7 +213,7 @@ public static class OnnxExport
             string name = "const/" + value.ToString("R", CultureInfo.InvariantCulture);
             if (!Graph.Initializer.Any(t => t.Name == name))
             {
-                Initializer(name, [], [(float)value], null);
+                Initializer(name, [], null, Tensor.Scalar(value, elem == P.TensorProto.Types.DataType.Double ? DType.Float64 : DType.Float32));
             }
 
             return name;
@@ -264,6 +264,11 @@ public static class OnnxExport
                 case "gelu":
                     // The exact, erf-based GELU: 0.5·x·(1 + erf(x/√2)).
                     return Node("Gelu", [x], at + "gelu", ("approximate", "none"));
+                case "softplus" when elem == P.TensorProto.Types.DataType.Double:
+                    // ONNX Runtime's CPU provider has no double Softplus: the library's stable form, max(x, 0) + log(1 + e^−|x|).
+                    var negAbs = Node("Neg", [Node("Abs", [x], at + "softplus/abs")], at + "softplus/neg");
+                    var log = Node("Log", [Node("Add", [Scalar(1), Node("Exp", [negAbs], at + "softplus/exp")], at + "softplus/1p")], at + "softplus/log");
+                    return Node("Add", [Node("Max", [x, Scalar(0)], at + "softplus/max"), log], at + "softplus");
                 case "softplus":
                     return Node("Softplus", [x], at + "softplus");
                 case "exponential":
@@ -274,8 +279,15 @@ public static class OnnxExport
                     // Heaviside with H(0) = 1: 1 where x ≥ 0, else 0 (NaN → 0), as GreaterEqual(x, 0).
                     var ge = Node("GreaterOrEqual", [x, Scalar(0)], at + "step/ge");
                     return Node("Cast", [ge], at + "step", ("to", (long)elem));
+                case "leaky-relu" when elem == P.TensorProto.Types.DataType.Double:
+                    // No double LeakyRelu in ONNX Runtime's CPU provider: x > 0 ? x : slope·x, with the slope in double.
+                    return Node("Where", [Node("Greater", [x, Scalar(0)], at + "leaky-relu/positive"), x, Node("Mul", [x, Scalar(parameter)], at + "leaky-relu/scaled")], at + "leaky-relu");
                 case "leaky-relu":
                     return Node("LeakyRelu", [x], at + "leaky-relu", ("alpha", (float)parameter));
+                case "elu" when elem == P.TensorProto.Types.DataType.Double:
+                    // No double Elu either: x > 0 ? x : α(eˣ − 1), as the library computes it.
+                    var expm1 = Node("Sub", [Node("Exp", [x], at + "elu/exp"), Scalar(1)], at + "elu/expm1");
+                    return Node("Where", [Node("Greater", [x, Scalar(0)], at + "elu/positive"), x, Node("Mul", [expm1, Scalar(parameter)], at + "elu/scaled")], at + "elu");
                 case "elu":
                     return Node("Elu", [x], at + "elu", ("alpha", (float)parameter));
                 default:
