@@ -166,7 +166,7 @@ public static class OnnxExport
         var value = parameters[path];
         if (value.Shape.ToArray() is var actual && !actual.SequenceEqual(shape))
         {
-            throw new ArgumentException($"OnnxExport: parameter '{path}' has shape {value.Shape}, but {network} needs [{string.Join(", ", shape)}]", nameof(parameters));
+            throw new ArgumentException($"OnnxExport: parameter '{path}' has shape [{string.Join(", ", actual)}], but {network} needs [{string.Join(", ", shape)}]", nameof(parameters));
         }
 
         if (value.DType != dtype)

@@ -58,11 +58,11 @@ internal static class ExportCommand
 
             var dims = $"[batch, {saved.Spec.Sizes[0]}]";
             console.MarkupLine($"Exported {Markup.Escape(saved.Network.ToString())} to [bold]{Markup.Escape(target)}[/] (ONNX opset {OnnxExport.Opset}, {(exportType ?? saved.DType).Name()})");
-            console.MarkupLine($"  input  '{options.InputName}' {dims}: raw features{(saved.Mean is null ? "" : ", standardized inside the graph with the model's training statistics")}");
-            console.MarkupLine($"  output '{options.OutputName}' [batch, {saved.Spec.Sizes[^1]}]: {(saved.Classes is null ? "the network's outputs" : "logits")}");
+            console.WriteLine($"  input  '{options.InputName}' {dims}: raw features{(saved.Mean is null ? "" : ", standardized inside the graph with the model's training statistics")}");
+            console.WriteLine($"  output '{options.OutputName}' [batch, {saved.Spec.Sizes[^1]}]: {(saved.Classes is null ? "the network's outputs" : "logits")}");
             if (saved.Classes is not null)
             {
-                console.MarkupLine($"  output '{options.ProbabilitiesName}' [batch, {saved.Spec.Sizes[^1]}]: softmax of the logits; class names in metadata 'classes'");
+                console.WriteLine($"  output '{options.ProbabilitiesName}' [batch, {saved.Spec.Sizes[^1]}]: softmax of the logits; class names in metadata 'classes'");
             }
 
             return 0;
