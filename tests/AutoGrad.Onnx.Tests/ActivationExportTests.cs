@@ -88,6 +88,19 @@ public class ActivationExportTests
     }
 
     [Fact]
+    public void DoubleSoftplusEluAndLeakyReluCompositionsAtLargeInputs()
+    {
+        double[] rows = [-800, -100, -20, -1e-3, 0, 1e-3, 20, 100, 800];
+        foreach (var activation in new[] { Activation.Softplus, Activation.Elu(0.5), Activation.LeakyRelu(0.3) })
+        {
+            var net = new Mlp([1, 1], [activation]);
+            var parameters = new TensorTree { { "0", new TensorTree { { "W", Tensor.FromArray(new double[] { 1 }, [1, 1]) }, { "b", Tensor.FromArray(new double[] { 0 }, [1]) } } } };
+            var expected = net.Apply(parameters, Tensor.FromArray(rows, [rows.Length, 1])).ToDoubleArray();
+            Ort.Close(expected, Ort.Run(OnnxExport.ToBytes(net, parameters), rows, 1)["output"], 1e-12, activation.Name);
+        }
+    }
+
+    [Fact]
     public void StepIsOneAtZero()
     {
         var net = new Mlp([1, 1], [Activation.Step]);
