@@ -15,6 +15,7 @@ internal static class CliApp
         GradCheckCommand.Create(console),
         DataCommand.Create(console),
         GraphCommand.Create(console),
+        ExportCommand.Create(console),
     };
 
     /// <summary>Parses and runs; returns the exit code. Output goes to <paramref name="console"/>, errors to <paramref name="error"/>.</summary>

@@ -9,7 +9,7 @@ namespace AutoGrad.Nn.Tests.Docs;
 
 /// <summary>
 /// The C# blocks of a documentation page as the programs a reader would paste: each block is a Program.cs of its own,
-/// compiled verbatim with Roslyn against AutoGrad and AutoGrad.Nn, and run. Markers in the page (HTML comments on the
+/// compiled verbatim with Roslyn against AutoGrad, AutoGrad.Nn and AutoGrad.Onnx, and run. Markers in the page (HTML comments on the
 /// line before a block) say how a block is meant:
 /// <list type="bullet">
 /// <item><c>&lt;!-- continues --&gt;</c>: the block goes on from the previous one (appended to its program);</item>
@@ -112,7 +112,7 @@ public static partial class DocPrograms
         var tree = CSharpSyntaxTree.ParseText(program.Source, parse, path: "Program.cs", encoding: Encoding.UTF8);
         var implicitUsings = CSharpSyntaxTree.ParseText(ConsoleAppUsings, parse, path: "GlobalUsings.g.cs", encoding: Encoding.UTF8);
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Concat([typeof(Tensor).Assembly.Location, typeof(AutoGrad.Nn.Layers.Mlp).Assembly.Location])
+            .Concat([typeof(Tensor).Assembly.Location, typeof(AutoGrad.Nn.Layers.Mlp).Assembly.Location, typeof(AutoGrad.Onnx.OnnxExport).Assembly.Location])
             .Distinct()
             .Select(p => MetadataReference.CreateFromFile(p));
         var compilation = CSharpCompilation.Create(

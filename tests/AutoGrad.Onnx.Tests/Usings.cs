@@ -1,0 +1,2 @@
+global using AutoGrad.Nn.Layers;
+global using Xunit;
