@@ -262,6 +262,7 @@ public sealed class Model
             DataParallel = DataParallel,
         };
         bool accuracy = data.IsClassification && MetricNames.Contains("accuracy");
+        verbose &= DataParallel is not { Rank: > 0 }; // in a data-parallel run only rank 0 prints, as the CLI
         Action<EpochMetrics>? report = !verbose ? onEpoch : m =>
         {
             (output ?? Console.Out).WriteLine(EpochLine(m, epochs, accuracy));

@@ -35,6 +35,45 @@ public class ModelVerboseTests
         }
     }
 
+    /// <summary>One process posing as rank <paramref name="rank"/> of two whose other rank mirrors it (sums double, gathers repeat).</summary>
+    private sealed class MirroredPair(int rank) : IDataParallel
+    {
+        public int Rank => rank;
+
+        public int Size => 2;
+
+        public void AllReduceSum(Span<double> values)
+        {
+            foreach (ref double v in values)
+            {
+                v *= 2;
+            }
+        }
+
+        public void Broadcast(Span<double> values)
+        {
+        }
+
+        public void AllGather(ReadOnlySpan<long> local, Span<long> all)
+        {
+            local.CopyTo(all);
+            local.CopyTo(all[local.Length..]);
+        }
+    }
+
+    [Fact]
+    public void InADataParallelRunOnlyRankZeroPrints()
+    {
+        foreach (var (rank, expected) in new[] { (0, 2), (1, 0) })
+        {
+            var output = new StringWriter();
+            var model = IrisModel("accuracy");
+            model.DataParallel = new MirroredPair(rank);
+            model.Fit(Datasets.Iris(), epochs: 2, batchSize: 16, seed: 1, output: output);
+            Assert.Equal(expected, Lines(output).Length);
+        }
+    }
+
     [Fact]
     public void AccuracyIsPrintedOnlyWhenCompiledAsAMetric()
     {
