@@ -3,9 +3,9 @@
 #   tools/public-api.sh src/AutoGrad.Nn            new public symbols into PublicAPI.Unshipped.txt, removed ones out of it
 #                                                   (or marked *REMOVED* there when they had shipped)
 #   tools/public-api.sh --ship src/AutoGrad.Nn     then moves everything unshipped into PublicAPI.Shipped.txt (at a release)
-# A new library gets both files (each starting with `#nullable enable`) on its first run. The build itself enforces the
-# files (Microsoft.CodeAnalysis.PublicApiAnalyzers, src/Directory.Build.targets); this script only writes what its
-# RS0016/RS0017 errors name. Build a library's dependencies first when their own baselines are out of date.
+# A new library gets both files (each starting with `#nullable enable`) on its first run, and with them the check at
+# every build (Microsoft.CodeAnalysis.PublicApiAnalyzers, src/Directory.Build.targets); this script only writes what
+# the build's RS0016/RS0017 errors name. Bring a library's dependencies up to date first.
 set -euo pipefail
 ship=0
 if [[ ${1:-} == --ship ]]; then ship=1; shift; fi
