@@ -7,16 +7,24 @@ namespace AutoGrad.Cli;
 /// <summary>The <c>autograd</c> command line: builds the commands and runs them with one error policy.</summary>
 internal static class CliApp
 {
-    public static RootCommand Build(IAnsiConsole console) => new("autograd: train, evaluate and check neural networks with AutoGrad")
+    public static RootCommand Build(IAnsiConsole console)
     {
-        TrainCommand.Create(console),
-        EvaluateCommand.Create(console),
-        PredictCommand.Create(console),
-        GradCheckCommand.Create(console),
-        DataCommand.Create(console),
-        GraphCommand.Create(console),
-        ExportCommand.Create(console),
-    };
+        var root = new RootCommand("autograd: train, evaluate and check neural networks with AutoGrad")
+        {
+            TrainCommand.Create(console),
+            EvaluateCommand.Create(console),
+            PredictCommand.Create(console),
+            GradCheckCommand.Create(console),
+            DataCommand.Create(console),
+            GraphCommand.Create(console),
+            ExportCommand.Create(console),
+        };
+
+        // Help's usage lines read `autograd` however the program was started: the installed tool, `dotnet run`
+        // (whose executable is AutoGrad.Cli) or a test host.
+        root.HelpName = "autograd";
+        return root;
+    }
 
     /// <summary>Parses and runs; returns the exit code. Output goes to <paramref name="console"/>, errors to <paramref name="error"/>.</summary>
     public static int Run(string[] args, IAnsiConsole console, TextWriter error)

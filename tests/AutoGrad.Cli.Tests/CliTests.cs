@@ -36,6 +36,20 @@ public class CliTests
     }
 
     [Fact]
+    public void HelpsUsageLinesNameTheCommandAutograd()
+    {
+        var (code, output) = CliRunner.Run("--help");
+        Assert.True(code == 0, output);
+        Assert.Contains("autograd [command] [options]", output);
+
+        (code, output) = CliRunner.Run("train", "--help");
+        Assert.True(code == 0, output);
+        Assert.Contains("autograd train [options]", output);
+        Assert.DoesNotContain("AutoGrad.Cli", output);
+        Assert.DoesNotContain("testhost", output);
+    }
+
+    [Fact]
     public void SameSeedTrainsTheSameModel()
     {
         string Train(string dir)
