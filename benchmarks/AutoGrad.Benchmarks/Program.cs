@@ -8,7 +8,7 @@ namespace AutoGrad.Benchmarks;
 /// With the single argument <c>compare</c> it times the side-by-side workloads instead (see benchmarks/compare);
 /// <c>compare gemm</c> times the square products alone; <c>ab DIR_A DIR_B [ROUNDS] [SECONDS]</c> times the MLP step of two
 /// builds in one process (see benchmarks/compare/ab.sh); <c>tutorial-loop [ROWS] [ROUNDS]</c> times docs/tutorial.md's MNIST loop
-/// against <c>Trainer</c>.
+/// against <c>Trainer</c>; <c>fma-peak</c> measures the CPU's float32 FMA peak (see <see cref="FmaPeak"/>).
 /// </summary>
 public static class Program
 {
@@ -17,6 +17,12 @@ public static class Program
         if (args is ["compare"] or ["compare", "gemm"])
         {
             Compare.Run(gemmOnly: args.Length == 2);
+            return;
+        }
+
+        if (args is ["fma-peak"])
+        {
+            FmaPeak.Run();
             return;
         }
 

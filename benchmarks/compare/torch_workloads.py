@@ -13,6 +13,15 @@ torch.set_num_threads(2)
 torch.manual_seed(0)
 
 
+def blas_core():
+    """The OpenBLAS core type that ran (threadpoolctl), so that the table says which kernels PyTorch had."""
+    try:
+        import threadpoolctl
+        return next((i.get("architecture") for i in threadpoolctl.threadpool_info() if i["internal_api"] == "openblas"), None)
+    except ImportError:
+        return None
+
+
 def median_time(fn, min_seconds=0.5, max_reps=200):
     warm = time.perf_counter()
     for i in range(5000):
@@ -53,7 +62,7 @@ for batch in (512,) if gemm_only else (128, 512):
         results[f"gemm {name}"] = median_time(lambda: torch.mm(left, right, out=out))
 
 if gemm_only:
-    print(json.dumps({"torch": torch.__version__, "results": results}))
+    print(json.dumps({"torch": torch.__version__, "blas": blas_core(), "results": results}))
     sys.exit(0)
 
 for batch in (1, 32, 128, 512):
@@ -131,4 +140,4 @@ if os.path.exists(os.path.join(mnist, "train-images-idx3-ubyte")):
         # The median of three epochs, each from a fresh network (one timed epoch moved by ±10% from run to run).
         runs = sorted((mnist_epoch(activation, make_optimizer, batch, mnist) for _ in range(3)), key=lambda r: r[0])
         results[name], accuracy[name] = runs[1]
-print(json.dumps({"torch": torch.__version__, "results": results, "accuracy": accuracy}))
+print(json.dumps({"torch": torch.__version__, "blas": blas_core(), "results": results, "accuracy": accuracy}))
