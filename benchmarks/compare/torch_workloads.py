@@ -9,6 +9,8 @@ import time
 import torch
 from torch import nn
 
+from mnist_idx import load_split  # beside this script
+
 torch.set_num_threads(2)
 torch.manual_seed(0)
 
@@ -89,21 +91,6 @@ def chain():
 
 
 results["scalar chain 999 ops"] = median_time(chain)
-
-
-def read_idx(path):
-    import numpy as np
-    with open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def load_split(directory, prefix):
-    x = torch.from_numpy(read_idx(f"{directory}/{prefix}-images-idx3-ubyte").reshape(-1, 784).astype("float32") / 255.0)
-    y = torch.from_numpy(read_idx(f"{directory}/{prefix}-labels-idx1-ubyte").astype("int64"))
-    return x, y
 
 
 def mnist_epoch(activation, make_optimizer, batch, directory):

@@ -19,6 +19,9 @@ import traceback
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "compare"))
+from mnist_idx import load_split  # noqa: E402 (shared with compare/torch_workloads.py)
+
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
 torch.set_float32_matmul_precision("highest")
@@ -200,22 +203,6 @@ def mlp_step(batch):
             loss = loss_fn(model(x), y).item()
         record(f"mlp step {batch}", s, "samples/s", batch / s, loss_after=loss)
     return body
-
-
-# --- MNIST: as benchmarks/compare/torch_workloads.py (read_idx, load_split), on the device
-def read_idx(path):
-    import numpy as np
-    with open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def load_split(directory, prefix):
-    x = torch.from_numpy(read_idx(f"{directory}/{prefix}-images-idx3-ubyte").reshape(-1, 784).astype("float32") / 255.0)
-    y = torch.from_numpy(read_idx(f"{directory}/{prefix}-labels-idx1-ubyte").astype("int64"))
-    return x, y
 
 
 def mnist_epoch(name, activation, make_optimizer, batch, directory):

@@ -15,7 +15,8 @@ public static class CliRunner
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(output),
         });
-        console.Profile.Width = 160;
+        // Wide enough that no path or table row in the tests wraps.
+        console.Profile.Width = 200;
         int code = CliApp.Run(args, console, output);
         return (code, output.ToString());
     }

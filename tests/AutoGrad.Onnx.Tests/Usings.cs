@@ -1,2 +1,3 @@
 global using AutoGrad.Nn.Layers;
 global using Xunit;
+global using AutoGrad.Cli.Tests;

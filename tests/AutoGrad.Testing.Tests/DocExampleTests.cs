@@ -41,24 +41,13 @@ public class DocExampleTests
         return string.Join("\n", lines[(at + 2)..end]) + "\n";
     }
 
-    /// <summary>The global usings a test project gets from ImplicitUsings.</summary>
-    private const string ImplicitUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
-
     private static Assembly Compile(string source)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = new[]
         {
             CSharpSyntaxTree.ParseText(source, parse, path: "HuberTests.cs", encoding: Encoding.UTF8),
-            CSharpSyntaxTree.ParseText(ImplicitUsings, parse, path: "GlobalUsings.g.cs", encoding: Encoding.UTF8),
+            CSharpSyntaxTree.ParseText(AutoGrad.Tests.Shared.ImplicitUsings.Source, parse, path: "GlobalUsings.g.cs", encoding: Encoding.UTF8),
         };
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Concat(new[] { typeof(Tensor), typeof(GradientProperties), typeof(FsCheck.Gen<>), typeof(FactAttribute), typeof(Assert) }.Select(t => t.Assembly.Location))

@@ -110,7 +110,7 @@ public static partial class DocPrograms
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var tree = CSharpSyntaxTree.ParseText(program.Source, parse, path: "Program.cs", encoding: Encoding.UTF8);
-        var implicitUsings = CSharpSyntaxTree.ParseText(ConsoleAppUsings, parse, path: "GlobalUsings.g.cs", encoding: Encoding.UTF8);
+        var implicitUsings = CSharpSyntaxTree.ParseText(AutoGrad.Tests.Shared.ImplicitUsings.Source, parse, path: "GlobalUsings.g.cs", encoding: Encoding.UTF8);
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Concat([typeof(Tensor).Assembly.Location, typeof(AutoGrad.Nn.Layers.Mlp).Assembly.Location, typeof(AutoGrad.Onnx.OnnxExport).Assembly.Location])
             .Distinct()
@@ -148,17 +148,6 @@ public static partial class DocPrograms
 
         return output.ToString();
     }
-
-    /// <summary>The global usings that <c>dotnet new console</c> (ImplicitUsings) gives every Program.cs, as the SDK writes them.</summary>
-    private const string ConsoleAppUsings = """
-        global using global::System;
-        global using global::System.Collections.Generic;
-        global using global::System.IO;
-        global using global::System.Linq;
-        global using global::System.Net.Http;
-        global using global::System.Threading;
-        global using global::System.Threading.Tasks;
-        """;
 
     /// <summary>
     /// Every expected line appears in the output, in order. An ellipsis "…" in an expected line stands for any text (a
