@@ -12,25 +12,11 @@ import os
 import sys
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
-
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
-
-def load(directory):
-    def part(prefix):
-        x = read_idx(os.path.join(directory, f"{prefix}-images-idx3-ubyte")).reshape(-1, 784).astype(np.float32) / 255.0
-        y = read_idx(os.path.join(directory, f"{prefix}-labels-idx1-ubyte")).astype(np.int64)
-        return torch.from_numpy(x), torch.from_numpy(y)
-    return part("train"), part("t10k")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "benchmarks", "compare"))
+from mnist_idx import load_split  # noqa: E402 (the comparisons' MNIST reader)
 
 
 def run(name, activation, make_optimizer, batch, epochs, train, test, seed=0):
@@ -57,7 +43,7 @@ def run(name, activation, make_optimizer, batch, epochs, train, test, seed=0):
 if __name__ == "__main__":
     torch.set_num_threads(2)
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.expanduser("~/.cache/autograd/mnist")
-    train, test = load(directory)
+    train, test = load_split(directory, "train"), load_split(directory, "t10k")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     run("sigmoid / SGD lr 0.1 / batch 64", nn.Sigmoid, lambda p: torch.optim.SGD(p, lr=0.1), 64, 5, train, test)
     run("relu / Adam lr 1e-3 / batch 128", nn.ReLU, lambda p: torch.optim.Adam(p, lr=1e-3), 128, 5, train, test)

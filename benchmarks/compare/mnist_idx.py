@@ -1,5 +1,5 @@
-"""MNIST's IDX files as torch tensors, for the PyTorch side of the comparisons (compare/torch_workloads.py and
-gpu/torch_gpu.py): the same files AutoGrad's MnistLoader reads, scaled to [0, 1] the same way."""
+"""MNIST's IDX files as torch tensors, for the PyTorch side of the comparisons (compare/torch_workloads.py,
+gpu/torch_gpu.py and tools/mnist_pytorch.py): the same files AutoGrad's MnistLoader reads, scaled to [0, 1] the same way."""
 import torch
 
 
