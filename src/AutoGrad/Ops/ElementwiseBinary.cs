@@ -32,16 +32,17 @@ internal static class BinaryRows
         (a, b, y) => y * Tensor.Where(a.Equal(0.0), Tensor.OnesLike(a), a).Log(),
         "a^b elementwise; ∂/∂a = b·a^(b−1) (0 where b = 0), ∂/∂b = y·log a (0 where a = 0)");
 
-    // At ties the gradient is split evenly between a and b (as JAX and PyTorch).
+    // At ties the gradient is split evenly between a and b (as JAX and PyTorch). As PyTorch's rule (the gradient masked
+    // out only where the other input wins), a NaN on either side gives both inputs the whole gradient.
     public static readonly BinaryRow Maximum = new("Maximum", BinaryKernel.Maximum, true,
-        (a, b, y) => a.Greater(b) + 0.5 * a.Equal(b),
-        (a, b, y) => b.Greater(a) + 0.5 * a.Equal(b),
-        "elementwise max; at ties each input gets half the gradient");
+        (a, b, y) => 1.0 - a.Less(b) - 0.5 * a.Equal(b),
+        (a, b, y) => 1.0 - b.Less(a) - 0.5 * a.Equal(b),
+        "elementwise max; at ties each input gets half the gradient, with a NaN both get all of it");
 
     public static readonly BinaryRow Minimum = new("Minimum", BinaryKernel.Minimum, true,
-        (a, b, y) => a.Less(b) + 0.5 * a.Equal(b),
-        (a, b, y) => b.Less(a) + 0.5 * a.Equal(b),
-        "elementwise min; at ties each input gets half the gradient");
+        (a, b, y) => 1.0 - a.Greater(b) - 0.5 * a.Equal(b),
+        (a, b, y) => 1.0 - b.Greater(a) - 0.5 * a.Equal(b),
+        "elementwise min; at ties each input gets half the gradient, with a NaN both get all of it");
 
     public static readonly BinaryRow Equal = new("Equal", BinaryKernel.Equal, false, null, null, "1 where a = b, else 0; no gradient");
     public static readonly BinaryRow NotEqual = new("NotEqual", BinaryKernel.NotEqual, false, null, null, "1 where a ≠ b, else 0; no gradient");
