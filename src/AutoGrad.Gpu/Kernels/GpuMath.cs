@@ -20,7 +20,7 @@ internal static class GpuMath
             case UnaryKernel.Log: return Math.Log(x);
             case UnaryKernel.Sqrt: return Math.Sqrt(x);
             case UnaryKernel.Abs: return Math.Abs(x);
-            case UnaryKernel.Sign: return Ieee.IsNaN(x) ? x : (x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0));
+            case UnaryKernel.Sign: return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
             case UnaryKernel.Tanh: return Math.Tanh(x);
             case UnaryKernel.Sigmoid: return ScalarMath.Sigmoid(x);
             case UnaryKernel.Relu: return x > 0 ? x : (Ieee.IsNaN(x) ? x : 0.0);

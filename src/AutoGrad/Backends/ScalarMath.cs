@@ -17,7 +17,7 @@ internal static class ScalarMath
         UnaryKernel.Log => Math.Log(x),
         UnaryKernel.Sqrt => Math.Sqrt(x),
         UnaryKernel.Abs => Math.Abs(x),
-        UnaryKernel.Sign => double.IsNaN(x) ? double.NaN : Math.Sign(x),
+        UnaryKernel.Sign => x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0), // NaN gives 0, as PyTorch's sign
         UnaryKernel.Tanh => Math.Tanh(x),
         UnaryKernel.Sigmoid => Sigmoid(x),
         UnaryKernel.Relu => x > 0 ? x : (double.IsNaN(x) ? x : 0.0),

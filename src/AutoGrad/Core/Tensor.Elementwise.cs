@@ -30,7 +30,7 @@ public sealed partial class Tensor
     /// <summary>|x|. The gradient at 0 is 0 (sign(0)).</summary>
     public Tensor Abs([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Unary(UnaryRows.Abs, file, line);
 
-    /// <summary>−1, 0 or 1 by the sign of x (NaN stays NaN). Carries no gradient.</summary>
+    /// <summary>−1, 0 or 1 by the sign of x, 0 for NaN (as PyTorch's <c>sign</c>). Carries no gradient.</summary>
     public Tensor Sign([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) => Unary(UnaryRows.Sign, file, line);
 
     /// <summary>Hyperbolic tangent.</summary>
@@ -73,12 +73,15 @@ public sealed partial class Tensor
     public Tensor Pow(Tensor exponent, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         Binary(BinaryRows.Pow, exponent, file, line);
 
-    /// <summary>min(max(x, min), max). The gradient is 1 on [min, max] (bounds included) and 0 outside.</summary>
+    /// <summary>
+    /// min(max(x, min), max). The gradient is 1 on [min, max] (bounds included) and 0 outside. As in PyTorch, min &gt; max
+    /// is allowed and gives max everywhere, with gradient 0.
+    /// </summary>
     public Tensor Clamp(double min, double max, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        if (double.IsNaN(min) || double.IsNaN(max) || min > max)
+        if (double.IsNaN(min) || double.IsNaN(max))
         {
-            throw new CallSite(file, line).Error("Clamp", $"needs min ≤ max, got [{min}, {max}]");
+            throw new CallSite(file, line).Error("Clamp", $"needs bounds that are numbers, got [{min}, {max}]");
         }
 
         return Unary(UnaryRows.Clamp, file, line, min, max);

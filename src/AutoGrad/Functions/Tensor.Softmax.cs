@@ -6,7 +6,9 @@ namespace AutoGrad;
 /// Log-sum-exp, softmax and log-softmax: compositions of primitives with no derivative code of their own.
 /// Each subtracts the maximum first; that shift goes through <see cref="Detach"/> because the result
 /// does not depend on it mathematically, so its gradient would be zero anyway, and detaching it keeps the
-/// tie-splitting of Max out of the derivative.
+/// tie-splitting of Max out of the derivative. As in PyTorch, only LogSumExp replaces an infinite maximum by 0 (so that a
+/// row of −∞ gives −∞ and a +∞ gives +∞); Softmax and LogSoftmax shift by the maximum itself, so a row holding +∞, or
+/// only −∞, is NaN throughout, as PyTorch's <c>softmax</c> and <c>log_softmax</c> give it.
 /// </summary>
 public sealed partial class Tensor
 {
@@ -23,15 +25,16 @@ public sealed partial class Tensor
     public Tensor Softmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckAxis("Softmax", axis, file, line);
-        var e = (this - StableShift(axis, file, line)).Exp(file, line);
+        var e = (this - Detach().Max(axis, keepDims: true, file, line)).Exp(file, line);
         return e / e.Sum(axis, keepDims: true, file, line);
     }
 
-    /// <summary>x − logsumexp(x) along <paramref name="axis"/>, computed stably.</summary>
+    /// <summary>x − logsumexp(x) along <paramref name="axis"/>, computed stably as (x − m) − log Σ exp(x − m), m the maximum.</summary>
     public Tensor LogSoftmax(int axis = -1, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         CheckAxis("LogSoftmax", axis, file, line);
-        return this - LogSumExp(axis, keepDims: true, file, line);
+        var shifted = this - Detach().Max(axis, keepDims: true, file, line);
+        return shifted - shifted.Exp(file, line).Sum(axis, keepDims: true, file, line).Log(file, line);
     }
 
     /// <summary>Errors under the composite's own name: a float tensor, an axis in range, not of size 0.</summary>

@@ -24,13 +24,17 @@ internal static class BinaryRows
     public static readonly BinaryRow Mul = new("Mul", BinaryKernel.Mul, true, (a, b, y) => b, (a, b, y) => a, "a·b");
     public static readonly BinaryRow Div = new("Div", BinaryKernel.Div, true, (a, b, y) => 1.0 / b, (a, b, y) => -y / b, "a / b; ∂/∂b = −y/b");
 
-    // As PyTorch: ∂/∂a is 0 where b = 0 (not 0·a^−1 = NaN at a = 0), and ∂/∂b = y·log a is 0 where
-    // a = 0. The log takes 1 in place of 0 so that no branch, even an unselected one, holds a NaN
-    // (which would leak into second derivatives through Where's VJP).
+    // As PyTorch: ∂/∂a is 0 where b = 0 (not 0·a^−1 = NaN at a = 0), and ∂/∂b = y·log a is 0 where a = 0 and b ≥ 0
+    // (where b < 0 it is ∞·log 0 = −∞, as PyTorch's). The log takes 1 in place of those zeros so that no branch, even an
+    // unselected one, holds a NaN (which would leak into second derivatives through Where's VJP).
     public static readonly BinaryRow Pow = new("Pow", BinaryKernel.Pow, true,
         (a, b, y) => Tensor.Where(b.Equal(0.0), Tensor.ZerosLike(y), b * a.Pow(b - 1.0)),
-        (a, b, y) => y * Tensor.Where(a.Equal(0.0), Tensor.OnesLike(a), a).Log(),
-        "a^b elementwise; ∂/∂a = b·a^(b−1) (0 where b = 0), ∂/∂b = y·log a (0 where a = 0)");
+        (a, b, y) =>
+        {
+            var flat = a.Equal(0.0) * b.GreaterEqual(0.0);
+            return y * Tensor.Where(flat, Tensor.OnesLike(a), a).Log();
+        },
+        "a^b elementwise; ∂/∂a = b·a^(b−1) (0 where b = 0), ∂/∂b = y·log a (0 where a = 0 and b ≥ 0)");
 
     // At ties the gradient is split evenly between a and b (as JAX and PyTorch). As PyTorch's rule (the gradient masked
     // out only where the other input wins), a NaN on either side gives both inputs the whole gradient.

@@ -36,7 +36,8 @@ internal static class UnaryRows
     public static readonly UnaryRow Sigmoid = new("Sigmoid", UnaryKernel.Sigmoid, (x, y, p, q) => y * (1.0 - y), "1/(1+e^−x); dy/dx = y(1 − y)", ActivationGradKind.Sigmoid);
     public static readonly UnaryRow Relu = new("Relu", UnaryKernel.Relu, (x, y, p, q) => x.Greater(0.0), "max(x, 0); dy/dx = 1 for x > 0, 0 for x ≤ 0", ActivationGradKind.Relu);
     public static readonly UnaryRow LeakyRelu = new("LeakyRelu", UnaryKernel.LeakyRelu, (x, y, slope, q) => slope + (1.0 - slope) * x.Greater(0.0), "x for x > 0, slope·x otherwise; dy/dx = slope at x ≤ 0");
-    public static readonly UnaryRow Elu = new("Elu", UnaryKernel.Elu, (x, y, alpha, q) => Tensor.Where(x.Greater(0.0), Tensor.OnesLike(x), y + alpha), "x for x > 0, α(eˣ − 1) otherwise; dy/dx = y + α at x ≤ 0");
+    // As PyTorch: dy/dx = α at x = 0 (the left derivative) but d²y/dx² = 0 there, so the y in y + α is taken for x < 0 only.
+    public static readonly UnaryRow Elu = new("Elu", UnaryKernel.Elu, (x, y, alpha, q) => Tensor.Where(x.Greater(0.0), Tensor.OnesLike(x), Tensor.Where(x.Less(0.0), y, Tensor.ZerosLike(y)) + alpha), "x for x > 0, α(eˣ − 1) otherwise; dy/dx = y + α at x ≤ 0 (second derivative 0 at x = 0)");
     public static readonly UnaryRow Softplus = new("Softplus", UnaryKernel.Softplus, (x, y, p, q) => x.Sigmoid(), "log(1 + eˣ), computed as max(x,0) + log1p(e^−|x|) so it never overflows; dy/dx = σ(x)");
     public static readonly UnaryRow Gelu = new("Gelu", UnaryKernel.Gelu, (x, y, p, q) => 0.5 * (1.0 + (x * InvSqrt2).Erf()) + x * InvSqrt2Pi * (-0.5 * x * x).Exp(), "x·Φ(x) with the exact normal CDF; dy/dx = Φ(x) + x·φ(x)");
     public static readonly UnaryRow Erf = new("Erf", UnaryKernel.Erf, (x, y, p, q) => TwoOverSqrtPi * (-(x * x)).Exp(), "error function; dy/dx = (2/√π)e^−x²");

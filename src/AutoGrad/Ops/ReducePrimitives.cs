@@ -122,8 +122,8 @@ internal sealed class SumPrimitive(int[] axes, bool keepDims) : Primitive
 }
 
 /// <summary>
-/// Max or min over axes. Ties follow one documented rule, as JAX's and PyTorch's amax: the gradient is
-/// split evenly among all elements equal to the extreme. VJP and JVP use that mask, which carries no
+/// Max or min over axes. Ties follow one documented rule, as JAX's and PyTorch's amax (and PyTorch's full max()): the
+/// gradient is split evenly among all elements equal to the extreme, and a NaN extreme goes to the NaNs. VJP and JVP use that mask, which carries no
 /// gradient itself.
 /// </summary>
 internal sealed class ExtremePrimitive(bool max, int[] axes, bool keepDims) : Primitive
@@ -159,11 +159,16 @@ internal sealed class ExtremePrimitive(bool max, int[] axes, bool keepDims) : Pr
             (src, o, n, i, y) => src.Backend.Reduce(kernel, src.Storage!, o, n, i, y.Storage!), x.DType);
     }
 
-    /// <summary>mask / count: 1/k on each of the k elements equal to the extreme, 0 elsewhere.</summary>
+    /// <summary>
+    /// mask / count: 1/k on each of the k elements equal to the extreme, 0 elsewhere. Where the extreme is NaN (a NaN in
+    /// the input) the NaNs share it, as PyTorch's <c>max()</c> and <c>max(dim)</c> route the gradient to the NaN, rather
+    /// than every element getting 0/0.
+    /// </summary>
     private Tensor Weights(Tensor x, Tensor output)
     {
         var keptShape = ReduceLayout.KeptDims(x.Dims, axes);
-        var mask = x.Equal(output.Reshape(keptShape));
+        var extreme = output.Reshape(keptShape);
+        var mask = x.Equal(extreme) + x.NotEqual(x) * extreme.NotEqual(extreme);
         return mask / mask.Sum(axes, keepDims: true);
     }
 

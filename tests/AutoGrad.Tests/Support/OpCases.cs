@@ -129,7 +129,7 @@ public static partial class OpCases
             Errors = () =>
             [
                 IntInput("Clamp", x => x.Clamp(0, 1)),
-                new("min > max", () => Tensor.Zeros([2]).Clamp(1, 0), "needs min ≤ max, got [1, 0]"),
+                new("NaN bound", () => Tensor.Zeros([2]).Clamp(double.NaN, 0), "needs bounds that are numbers, got [NaN, 0]"),
             ],
         };
     }
