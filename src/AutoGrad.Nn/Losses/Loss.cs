@@ -62,9 +62,11 @@ public static partial class Loss
             throw new TensorOpException("Huber", $"delta must be positive and finite, got {delta}", file, line);
         }
 
-        var a = (predictions - targets).Abs();
-        var quadratic = a.Minimum(delta);
-        return Reduce(quadratic * quadratic * 0.5 + (a - quadratic) * delta, reduction);
+        // The two pieces chosen by |d| < δ, as PyTorch's rule: at |d| = δ the gradient is ±δ and the second derivative 0,
+        // and at d = 0 the second derivative is 1 (the quadratic piece has no |d| in it, whose derivative is 0 at 0).
+        var d = predictions - targets;
+        var a = d.Abs();
+        return Reduce(Tensor.Where(a.Less(delta), d * d * 0.5, (a - 0.5 * delta) * delta), reduction);
     }
 
     /// <summary>
@@ -90,13 +92,55 @@ public static partial class Loss
         }
 
         targets = BinaryTargets("BinaryCrossEntropy", probabilities, targets, file, line);
-        // Clamp the argument, not the log: log(max(p, e^−100)) equals PyTorch's max(log p, −100) but its
-        // gradient stays finite (0 where the clamp is active) when p is exactly 0 or 1.
-        const double floor = 3.720075976020836e-44; // e^−100
-        var logP = probabilities.Maximum(floor).Log();
-        var log1mP = (1.0 - probabilities).Maximum(floor).Log();
-        return Reduce(-(targets * logP + (1.0 - targets) * log1mP), reduction);
+        return Reduce(BinaryCrossEntropyTerms([probabilities, targets]), reduction);
     }
+
+    /// <summary>
+    /// PyTorch's floor under p(1 − p) in the derivative of <c>BCELoss</c>: 1e-12 as a float32 (its CPU kernel's constant),
+    /// and 1e-12 in its second derivatives.
+    /// </summary>
+    private const double BceEpsilon = 1e-12f, BceEpsilon2 = 1e-12;
+
+    /// <summary>
+    /// ∂ℓ/∂p = (p − t)/max(p(1 − p), ε), as PyTorch's <c>binary_cross_entropy_backward</c>, with PyTorch's derivatives of
+    /// that in turn (its <c>binary_cross_entropy_double_backward</c>): (p² − 2pt + t)/((p + ε)²(1 − p + ε)²) for p and
+    /// −1/max(p(1 − p), ε) for t.
+    /// </summary>
+    private static readonly Func<Tensor[], Tensor> BinaryCrossEntropySlope = Custom.Create(
+        xs => (xs[0] - xs[1]) / (xs[0] * (1.0 - xs[0])).Maximum(BceEpsilon),
+        (xs, y, g) => [g * BinaryCrossEntropyCurvature(xs), g * BinaryCrossEntropyMixed(xs[0])],
+        (xs, y, ts) => ts[0] * BinaryCrossEntropyCurvature(xs) + ts[1] * BinaryCrossEntropyMixed(xs[0]),
+        name: "BinaryCrossEntropyGrad");
+
+    /// <summary>
+    /// −[t·log p + (1 − t)·log(1 − p)] per element, each log clamped at −100, with PyTorch's derivative rules for
+    /// <c>binary_cross_entropy</c>. A custom rule, for the finite derivative at p = 0 or 1 that PyTorch defines: the
+    /// clamped logs' own derivative would be 0 wherever a clamp is active and ±1/p unbounded next to it, where PyTorch
+    /// gives (p − t)/max(p(1 − p), ε) for p and log(1 − p) − log p (unclamped) for t.
+    /// </summary>
+    private static readonly Func<Tensor[], Tensor> BinaryCrossEntropyTerms = Custom.Create(
+        xs =>
+        {
+            // Clamp the argument, not the log: log(max(p, e^−100)) equals PyTorch's max(log p, −100).
+            const double floor = 3.720075976020836e-44; // e^−100
+            var (p, t) = (xs[0], xs[1]);
+            return -(t * p.Maximum(floor).Log() + (1.0 - t) * (1.0 - p).Maximum(floor).Log());
+        },
+        (xs, y, g) => [g * BinaryCrossEntropySlope(xs), g * BinaryCrossEntropyTargetSlope(xs[0])],
+        (xs, y, ts) => ts[0] * BinaryCrossEntropySlope(xs) + ts[1] * BinaryCrossEntropyTargetSlope(xs[0]),
+        name: "BinaryCrossEntropy");
+
+    /// <summary>∂ℓ/∂t = log(1 − p) − log p, unclamped (±∞ at p = 0 or 1), as PyTorch's; its own derivatives by the chain rule.</summary>
+    private static Tensor BinaryCrossEntropyTargetSlope(Tensor p) => (1.0 - p).Log() - p.Log();
+
+    private static Tensor BinaryCrossEntropyCurvature(Tensor[] xs)
+    {
+        var (p, t) = (xs[0], xs[1]);
+        var (a, b) = (p + BceEpsilon2, 1.0 - p + BceEpsilon2);
+        return (p * p - 2.0 * p * t + t) / (a * a * (b * b));
+    }
+
+    private static Tensor BinaryCrossEntropyMixed(Tensor p) => -1.0 / (p * (1.0 - p)).Maximum(BceEpsilon2);
 
     /// <summary>
     /// Binary cross-entropy on logits z: softplus(z) − t·z, stable for any z (PyTorch <c>BCEWithLogitsLoss</c>). Targets as
@@ -194,9 +238,10 @@ public static partial class Loss
     }
 
     /// <summary>
-    /// Kullback–Leibler divergence KL(t ‖ p) from log-probabilities log p and target probabilities t, summed
-    /// over the last axis and averaged over samples (PyTorch <c>KLDivLoss</c> with reduction 'batchmean').
-    /// Terms with t = 0 contribute 0.
+    /// Kullback–Leibler divergence KL(t ‖ p) from log-probabilities log p and target probabilities t: the sum of
+    /// t·(log t − log p) over all elements, divided by the size of the first axis for <see cref="Reduction.Mean"/>
+    /// (PyTorch <c>KLDivLoss</c> with reduction 'batchmean', for inputs of any rank: a vector is a batch of single
+    /// elements, and [n, a, b] divides by n). Terms with t = 0 contribute 0.
     /// </summary>
     public static Tensor KlDivergence(Tensor logPredictions, Tensor targets, Reduction reduction = Reduction.Mean,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
@@ -204,8 +249,8 @@ public static partial class Loss
         SameShape("KlDivergence", logPredictions, targets, file, line);
         var positive = targets.Greater(0.0);
         var safeLogT = Tensor.Where(positive, targets, Tensor.OnesLike(targets)).Log();
-        var terms = targets * (safeLogT - logPredictions);
-        return Reduce(logPredictions.Rank == 0 ? terms : terms.Sum(-1), reduction);
+        var total = (targets * (safeLogT - logPredictions)).Sum();
+        return reduction == Reduction.Sum || logPredictions.Rank == 0 ? total : total / (double)logPredictions.Shape[0];
     }
 
     /// <summary>1 − cos(p, t) along the last axis, per sample (Keras's cosine similarity as a loss to minimize).</summary>
